@@ -1,0 +1,39 @@
+/* libpq helpers: connecting, parameterised queries, transactions, migrations. */
+#ifndef YX_DB_H
+#define YX_DB_H
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+/* Connects and checks; logs and returns NULL on failure. */
+PGconn *yx_db_connect(const char *url);
+
+/* Runs a parameterised statement (text parameters, text results). Returns the result
+ * when its status is COMMAND_OK or TUPLES_OK, else logs, clears and returns NULL.
+ * The caller PQclear()s a non-NULL result. */
+PGresult *yx_db_query(PGconn *db, const char *sql, int nparams, const char *const *params);
+/* Same, for statements whose result is not needed: 0 or -1. */
+int yx_db_exec(PGconn *db, const char *sql, int nparams, const char *const *params);
+/* SQLSTATE of the last failed statement on this connection ("" when none). */
+const char *yx_db_last_sqlstate(void);
+/* The message of the last failed statement, first line only. */
+const char *yx_db_last_error(void);
+
+int yx_db_begin(PGconn *db);
+int yx_db_commit(PGconn *db);
+void yx_db_rollback(PGconn *db);
+
+/* Reconnects when the connection broke (after a server restart). true when usable. */
+bool yx_db_ensure(PGconn *db);
+
+/* One migration: its number and SQL. */
+typedef struct {
+    int version;
+    const char *name;
+    const char *sql;
+} yx_migration_t;
+
+/* Applies, in one transaction under an advisory lock, the migrations of `schema` that
+ * <schema>.schema_version does not list yet. Returns 0 or -1. */
+int yx_db_migrate(PGconn *db, const char *schema, const yx_migration_t *migrations, int count);
+
+#endif

@@ -1,0 +1,93 @@
+/* yanxiu-gateway: the only public door. HTTPS in, protobuf over ZeroMQ to the services. */
+#include "gateway.h"
+#include "https.h"
+#include "keywatch.h"
+#include "router.h"
+#include "yx_config.h"
+#include "yx_log.h"
+
+#include <event2/event.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+static void s_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    yx_info(NULL, "signal %d: stopping", (int)sig);
+    event_base_loopbreak(arg);
+}
+
+int main(void)
+{
+    yx_log_init("gateway");
+    /* A client closing mid-write must not kill the process (OpenSSL writes with write()). */
+    signal(SIGPIPE, SIG_IGN);
+
+    char cert_buf[4096], key_buf[4096];
+    const char *cert = yx_config_str("YANXIU_TLS_CERT", NULL);
+    const char *key = yx_config_str("YANXIU_TLS_KEY", NULL);
+    yx_https_config_t https_config = {
+        .addr = yx_config_str("YANXIU_HTTPS_ADDR", "127.0.0.1:8443"),
+        .cert_file = cert ? cert : yx_config_var_path("tls/cert.pem", cert_buf, sizeof cert_buf),
+        .key_file = key ? key : yx_config_var_path("tls/key.pem", key_buf, sizeof key_buf),
+        .max_body = (size_t)yx_config_long("YANXIU_MAX_BODY", 64L << 20, 1024, 1L << 30),
+        .max_headers = 16 * 1024,
+        .timeout_s = 30,
+    };
+    const char *db_url =
+        yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:55432/yanxiu");
+    const char *roster_endpoint = yx_config_str("YANXIU_ROSTER_ENDPOINT", "tcp://127.0.0.1:5601");
+
+    yx_gateway_t gw = {
+        .bus_timeout_ms = (int)yx_config_long("YANXIU_BUS_TIMEOUT_MS", 60000, 100, 3600000),
+        .services = {[YX_SVC_ROSTER] = {.name = "roster"}},
+    };
+    /* A probe must answer well before an orchestrator gives up on it. */
+    gw.ready_timeout_ms = gw.bus_timeout_ms < 2000 ? gw.bus_timeout_ms : 2000;
+    const char *service_names[YX_SVC_COUNT];
+    for (int s = 0; s < YX_SVC_COUNT; s++)
+        service_names[s] = gw.services[s].name;
+
+    int rc = 1;
+    struct event *sigint = NULL, *sigterm = NULL;
+    /* The changelist folds evhttp's per-request "disable read, reply, enable read" into
+     * no epoll_ctl at all when both happen in one loop pass (two syscalls per request). */
+    struct event_config *config = event_config_new();
+    if (config) event_config_set_flag(config, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    gw.base = config ? event_base_new_with_config(config) : NULL;
+    if (config) event_config_free(config);
+    gw.zmq_ctx = gw.base ? zmq_ctx_new() : NULL;
+    if (!gw.zmq_ctx) goto done;
+    gw.metrics = yx_metrics_new(yx_route_labels(), yx_route_count() + 1, service_names,
+                                YX_SVC_COUNT);
+    gw.keys = yx_keys_new();
+    gw.services[YX_SVC_ROSTER].client = yx_bus_client_new(gw.base, gw.zmq_ctx, roster_endpoint);
+    if (!gw.metrics || !gw.keys || !gw.services[YX_SVC_ROSTER].client) goto done;
+    gw.keywatch = yx_keywatch_new(gw.base, db_url, gw.keys);
+    gw.https = yx_https_new(gw.base, &https_config, yx_router_dispatch, &gw);
+    sigint = evsignal_new(gw.base, SIGINT, s_on_signal, gw.base);
+    sigterm = evsignal_new(gw.base, SIGTERM, s_on_signal, gw.base);
+    if (!gw.keywatch || !gw.https || !sigint || !sigterm || event_add(sigint, NULL) < 0 ||
+        event_add(sigterm, NULL) < 0)
+        goto done;
+
+    event_base_dispatch(gw.base);
+    rc = 0;
+done:
+    if (rc) yx_error(NULL, "gateway could not start");
+    if (sigint) event_free(sigint);
+    if (sigterm) event_free(sigterm);
+    yx_keywatch_destroy(&gw.keywatch);
+    /* Services first: pending calls answer their clients (503) while connections exist. */
+    for (int s = 0; s < YX_SVC_COUNT; s++)
+        yx_bus_client_destroy(&gw.services[s].client);
+    yx_https_destroy(&gw.https);
+    yx_keys_destroy(&gw.keys);
+    yx_metrics_destroy(&gw.metrics);
+    if (gw.zmq_ctx) zmq_ctx_term(gw.zmq_ctx);
+    if (gw.base) event_base_free(gw.base);
+    libevent_global_shutdown();
+    return rc;
+}

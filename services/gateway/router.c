@@ -1,0 +1,183 @@
+/* Routing: match the path against a static table, then check the key and its role. */
+#include "router.h"
+#include "auth.h"
+#include "https.h"
+#include "common.pb-c.h"
+#include "handlers.h"
+#include "http_util.h"
+#include "reply.h"
+#include "yx_text.h"
+
+#include <event2/http.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ROLE(r) (1u << YX__ROLE__ROLE_##r)
+#define ADMINS (ROLE(COUNTY_ADMIN) | ROLE(SCHOOL_ADMIN))
+#define PEOPLE (ADMINS | ROLE(TEACHER))
+
+static const yx_route_t s_routes[] = {
+    {EVHTTP_REQ_GET, "/healthz", 0, YX_ROUTE_QUIET, yx_health_live},
+    {EVHTTP_REQ_GET, "/readyz", 0, YX_ROUTE_QUIET, yx_health_ready},
+    {EVHTTP_REQ_GET, "/metrics", 0, YX_ROUTE_QUIET | YX_ROUTE_LOOPBACK, yx_health_metrics},
+    {EVHTTP_REQ_POST, "/api/v1/roster/oneroster", ADMINS, 0, yx_roster_sync_bundle},
+    {EVHTTP_REQ_POST, "/api/v1/roster/teachers.csv", ADMINS, 0, yx_roster_sync_csv},
+    {EVHTTP_REQ_GET, "/api/v1/districts", PEOPLE, 0, yx_roster_list_districts},
+    {EVHTTP_REQ_GET, "/api/v1/schools", ADMINS, 0, yx_roster_list_schools},
+    {EVHTTP_REQ_GET, "/api/v1/schools/{id}", ADMINS, 0, yx_roster_get_school},
+    {EVHTTP_REQ_GET, "/api/v1/schools/{id}/teachers", ADMINS, 0, yx_roster_list_teachers},
+    {EVHTTP_REQ_GET, "/api/v1/schools/{id}/groups", ADMINS, 0, yx_roster_list_groups},
+    {EVHTTP_REQ_GET, "/api/v1/teachers/{id}", PEOPLE, 0, yx_roster_get_teacher},
+};
+#define NROUTES ((int)(sizeof s_routes / sizeof s_routes[0]))
+
+static const char *s_labels[NROUTES + 1];
+
+int yx_route_count(void)
+{
+    return NROUTES;
+}
+
+const yx_route_t *yx_route_get(int index)
+{
+    return index >= 0 && index < NROUTES ? &s_routes[index] : NULL;
+}
+
+const char *yx_route_label(int index)
+{
+    return index >= 0 && index < NROUTES ? s_routes[index].pattern : "unmatched";
+}
+
+const char *const *yx_route_labels(void)
+{
+    for (int i = 0; i <= NROUTES; i++)
+        s_labels[i] = yx_route_label(i);
+    return s_labels;
+}
+
+const char *yx_method_name(enum evhttp_cmd_type method)
+{
+    switch (method) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_HEAD: return "HEAD";
+    case EVHTTP_REQ_PUT: return "PUT";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+    case EVHTTP_REQ_PATCH: return "PATCH";
+    default: return "OTHER";
+    }
+}
+
+/* Matches path against pattern; the {id} segment (raw, still %-encoded) goes to *id. */
+static bool s_match(const char *pattern, const char *path, const char **id, size_t *id_len)
+{
+    *id = NULL;
+    *id_len = 0;
+    while (*pattern) {
+        if (strncmp(pattern, "{id}", 4) == 0) {
+            size_t n = strcspn(path, "/");
+            if (n == 0) return false;
+            *id = path;
+            *id_len = n;
+            path += n;
+            pattern += 4;
+        } else if (*pattern++ != *path++) {
+            return false;
+        }
+    }
+    return *path == '\0';
+}
+
+static void s_unauthorized(yx_exchange_t *x, const char *why)
+{
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(x->req);
+    evhttp_add_header(headers, "WWW-Authenticate", "Bearer realm=\"yanxiu\"");
+    evhttp_add_header(headers, "WWW-Authenticate", "Basic realm=\"yanxiu\"");
+    yx_reply_error(x, 401, "%s", why);
+}
+
+static void s_not_found(yx_exchange_t *x, const char *path, enum evhttp_cmd_type method)
+{
+    char allow[64] = "";
+    for (int i = 0; i < NROUTES; i++) {
+        const char *id;
+        size_t id_len;
+        if (!s_match(s_routes[i].pattern, path, &id, &id_len)) continue;
+        const char *name = yx_method_name(s_routes[i].method);
+        if (!strstr(allow, name))
+            snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
+                     *allow ? ", " : "", name);
+    }
+    if (!*allow) {
+        yx_reply_error(x, 404, "no such resource");
+        return;
+    }
+    evhttp_add_header(evhttp_request_get_output_headers(x->req), "Allow", allow);
+    yx_reply_error(x, 405, "method %s not allowed here", yx_method_name(method));
+}
+
+void yx_router_dispatch(struct evhttp_request *req, void *arg)
+{
+    yx_exchange_t x = {.gw = arg, .req = req, .route = NROUTES, .started = yx_now()};
+    yx_request_id(req, x.request_id, sizeof x.request_id);
+    yx_https_ensure_nodelay(req);
+
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    if (!path || !*path) path = "/";
+    enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    /* HEAD is GET without a body; libevent drops the body for it. */
+    enum evhttp_cmd_type as = method == EVHTTP_REQ_HEAD ? EVHTTP_REQ_GET : method;
+
+    const char *id = NULL;
+    size_t id_len = 0;
+    for (int i = 0; i < NROUTES; i++)
+        if (s_routes[i].method == as && s_match(s_routes[i].pattern, path, &id, &id_len)) {
+            x.route = i;
+            break;
+        }
+    if (x.route == NROUTES) {
+        s_not_found(&x, path, method);
+        return;
+    }
+    const yx_route_t *route = &s_routes[x.route];
+    if (id_len) {
+        int n = yx_percent_decode(id, id_len, x.id, sizeof x.id, false);
+        if (n < 0) {
+            yx_reply_error(&x, 400, "invalid id in path: bad %%-escape or longer than %d bytes",
+                           YX_PATH_ID_MAX);
+            return;
+        }
+        if (!yx_utf8_valid(x.id, (size_t)n)) {
+            yx_reply_error(&x, 400, "invalid id in path: not UTF-8");
+            return;
+        }
+    }
+    if ((route->flags & YX_ROUTE_LOOPBACK) && !yx_peer_is_loopback(req)) {
+        yx_reply_error(&x, 403, "only from loopback");
+        return;
+    }
+    if (route->roles) {
+        if (!yx_keys_loaded(x.gw->keys)) {
+            yx_reply_error(&x, 503, "key store not loaded yet");
+            return;
+        }
+        const char *authorization =
+            evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+        if (!authorization) {
+            s_unauthorized(&x, "missing credentials");
+            return;
+        }
+        x.key = yx_auth_check(x.gw->keys, authorization);
+        if (!x.key) {
+            s_unauthorized(&x, "invalid credentials");
+            return;
+        }
+        if (!(route->roles & (1u << x.key->role))) {
+            yx_reply_error(&x, 403, "this key's role may not use %s", route->pattern);
+            return;
+        }
+    }
+    route->handler(&x);
+}
