@@ -3,8 +3,8 @@ CC      ?= cc
 PKGS    := libzmq libevent libevent_openssl libprotobuf-c jansson libarchive libpq openssl
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
-CPPFLAGS := -std=c11 -D_GNU_SOURCE -Icommon -Ibuild/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
+CPPFLAGS = -std=c11 -D_GNU_SOURCE -Icommon -Ibuild/gen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 PROTOS   := $(wildcard proto/*.proto)
@@ -29,7 +29,8 @@ deps-check:
 # --- generated protobuf code -------------------------------------------------
 build/gen/%.pb-c.c build/gen/%.pb-c.h: proto/%.proto
 	@mkdir -p build/gen
-	protoc-c --proto_path=proto --c_out=build/gen $<
+	@echo "  PROTO   $<"
+	@protoc-c --proto_path=proto --c_out=build/gen $<
 
 # --- objects: release (rel) and sanitized (san) flavours ----------------------
 build/obj/rel/%.o: %.c $(GEN_H)
@@ -43,10 +44,10 @@ build/obj/san/%.o: %.c $(GEN_H)
 
 build/lib/libyanxiu.a: $(call obj,rel,$(LIB_SRC))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	@$(AR) rcs $@ $^
 build/lib/libyanxiu-san.a: $(call obj,san,$(LIB_SRC))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	@$(AR) rcs $@ $^
 
 # each service's migrations/NNN_name.sql are compiled into the daemon
 migrations = $(if $(wildcard services/$(1)/migrations/*.sql),build/obj/rel/build/gen/$(1)_migrations.o)
@@ -54,19 +55,27 @@ migrations = $(if $(wildcard services/$(1)/migrations/*.sql),build/obj/rel/build
 .SECONDEXPANSION:
 build/gen/%_migrations.c: $$(sort $$(wildcard services/$$*/migrations/*.sql)) deploy/embed-sql.sh
 	@mkdir -p build/gen
-	deploy/embed-sql.sh $* $(filter %.sql,$^) > $@
+	@deploy/embed-sql.sh $* $(filter %.sql,$^) > $@
 build/bin/yanxiu-%: $$(call obj,rel,$$(wildcard services/$$*/*.c)) $$(call migrations,$$*) build/lib/libyanxiu.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 build/bin/yanxiuctl: $(call obj,rel,$(wildcard services/yanxiuctl/*.c)) $(call migrations,gateway) build/lib/libyanxiu.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 build/bin/yanxiu-bench-bus: $(call obj,rel,tests/bench/bench_bus.c) build/lib/libyanxiu.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-build/test/test_%: $(call obj,san,tests/unit/test_%.c) build/lib/libyanxiu-san.a
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# a service's parsers are unit-tested too: test_<service>_*.c sees that service's headers
+# and links its objects
+build/obj/san/tests/unit/test_roster_%.o: CPPFLAGS += -Iservices/roster
+unit_objs = $(call obj,san,tests/unit/$(1).c $(filter-out %/main.c,$(wildcard services/$(word 2,$(subst _, ,$(1)))/*.c)))
+build/test/test_%: $$(call unit_objs,test_$$*) build/lib/libyanxiu-san.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(LDLIBS) -lcmocka
+	@echo "  LD san  $@"
+	@$(CC) $(SAN) -o $@ $^ $(LDLIBS) -lcmocka
 
 # --- the stack ------------------------------------------------------------------
 run: deps all

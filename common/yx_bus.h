@@ -46,6 +46,7 @@ typedef enum {
 typedef void(yx_bus_reply_fn)(yx_bus_result_t result, const uint8_t *data, size_t size,
                               double elapsed_ms, void *arg);
 
+/* endpoint may list several instances of one service, separated by commas. */
 yx_bus_client_t *yx_bus_client_new(struct event_base *base, void *zmq_ctx,
                                    const char *endpoint);
 /* Fails every pending call with YX_BUS_UNAVAILABLE, then closes. */

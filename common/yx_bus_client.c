@@ -5,6 +5,7 @@
 #include "yx_log.h"
 
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -77,6 +78,17 @@ static void s_on_timeout(evutil_socket_t fd, short what, void *arg)
     if (s_take(call->client, call->id) == call) s_finish(call, YX_BUS_TIMEOUT, NULL, 0);
 }
 
+/* Several instances of a service: the DEALER spreads calls across every endpoint listed. */
+static int s_connect_all(void *sock, const char *endpoints)
+{
+    char copy[1024];
+    snprintf(copy, sizeof copy, "%s", endpoints);
+    char *save = NULL;
+    for (char *ep = strtok_r(copy, ", ", &save); ep; ep = strtok_r(NULL, ", ", &save))
+        if (zmq_connect(sock, ep) < 0) return -1;
+    return 0;
+}
+
 yx_bus_client_t *yx_bus_client_new(struct event_base *base, void *zmq_ctx, const char *endpoint)
 {
     yx_bus_client_t *self = calloc(1, sizeof *self);
@@ -91,7 +103,7 @@ yx_bus_client_t *yx_bus_client_new(struct event_base *base, void *zmq_ctx, const
         /* Without a connected peer a send fails at once (503) instead of queueing blindly. */
         zmq_setsockopt(self->io.sock, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
     }
-    if (!self->io.sock || zmq_connect(self->io.sock, endpoint) < 0 ||
+    if (!self->io.sock || s_connect_all(self->io.sock, endpoint) < 0 ||
         yx_bus_socket_watch(&self->io, base) < 0) {
         yx_error(NULL, "could not connect %s: %s", endpoint, zmq_strerror(zmq_errno()));
         yx_bus_client_destroy(&self);

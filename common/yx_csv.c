@@ -53,7 +53,7 @@ static void s_fail(s_parse_t *ctx, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Makes room for one more element of size elem in *array; 0 or -1. */
+/* Makes room for extra more elements of size elem in *array; 0 or -1. */
 static int s_reserve(void **array, size_t *cap, size_t len, size_t extra, size_t elem)
 {
     if (len + extra <= *cap) return 0;
@@ -153,8 +153,10 @@ static void s_on_row(int c, void *data)
     ctx->row_filled = false;
 }
 
+/* Index of the first c in data[from..n), n when there is none. */
 static size_t s_find(const char *data, size_t from, size_t n, char c)
 {
+    if (from >= n) return n;
     const char *hit = memchr(data + from, c, n - from);
     return hit ? (size_t)(hit - data) : n;
 }
@@ -173,10 +175,7 @@ static void s_feed_line(s_parse_t *ctx, struct csv_parser *p, const char *s, siz
         size_t len = n - at < S_SLICE ? n - at : S_SLICE;
         if (csv_parse(p, s + at, len, s_on_field, s_on_row, ctx) != len) {
             if (csv_error(p) == CSV_EPARSE)
-                s_fail(ctx,
-                       "line %zu: malformed quotes (a quoted field must end at its "
-                       "closing quote, and quotes inside it must be doubled)",
-                       ctx->line);
+                s_fail(ctx, "line %zu: malformed quoting (a stray or undoubled quote)", ctx->line);
             else
                 s_fail(ctx, "line %zu: could not parse csv: %s", ctx->line,
                        csv_strerror(csv_error(p)));
@@ -219,21 +218,18 @@ yx_csv_t *yx_csv_parse(const char *data, size_t n, const yx_csv_limits_t *limits
                        size_t errlen)
 {
     yx_csv_t *self = calloc(1, sizeof *self);
-    struct csv_parser p;
-    if (!self || csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
-        snprintf(err, errlen, "could not parse csv: out of memory");
-        free(self);
-        return NULL;
-    }
     /* cells never take more than the input plus one NUL: reserve it once */
-    self->text_cap = n + 1;
-    self->text = malloc(self->text_cap);
-    if (!self->text) {
+    if (self) {
+        self->text_cap = n + 1;
+        self->text = malloc(self->text_cap);
+    }
+    if (!self || !self->text) {
         snprintf(err, errlen, "could not parse csv: out of memory");
-        csv_free(&p);
-        free(self);
+        yx_csv_destroy(&self);
         return NULL;
     }
+    struct csv_parser p;
+    csv_init(&p, CSV_STRICT | CSV_STRICT_FINI);
     s_parse_t ctx = {.csv = self, .limits = limits, .line = 1, .err = err, .errlen = errlen};
     int rc = s_parse(&ctx, &p, data, n);
     csv_free(&p);

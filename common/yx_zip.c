@@ -37,23 +37,28 @@ static bool s_is_sep(char c)
     return c == '/' || c == '\\';
 }
 
-/* Absolute (also "C:..." and "\\server"), or a ".." component: never a bundle's file. */
-static bool s_path_unsafe(const char *path)
+/* True when a folder or the file of path is named exactly part. */
+static bool s_has_part(const char *path, const char *part)
 {
-    if (s_is_sep(path[0]) || (path[0] && path[1] == ':')) return true;
+    size_t n = strlen(part);
     for (const char *s = path; *s;) {
         size_t len = strcspn(s, "/\\");
-        if (len == 2 && s[0] == '.' && s[1] == '.') return true;
+        if (len == n && strncmp(s, part, n) == 0) return true;
         s += len + (s[len] != '\0');
     }
     return false;
 }
 
+/* Absolute (also "C:..." and "\\server"), or climbing out: never a bundle's file. */
+static bool s_path_unsafe(const char *path)
+{
+    return s_is_sep(path[0]) || (path[0] && path[1] == ':') || s_has_part(path, "..");
+}
+
 /* macOS resource forks and hidden files are noise that Finder adds to every zip. */
 static bool s_path_noise(const char *path, const char *base)
 {
-    return base[0] == '.' || strncmp(path, "__MACOSX", 8) == 0 || strstr(path, "/__MACOSX") ||
-           strstr(path, "\\__MACOSX");
+    return base[0] == '.' || s_has_part(path, "__MACOSX");
 }
 
 static const char *s_base(const char *path)
@@ -152,7 +157,11 @@ static int s_read_entry(s_read_t *ctx, struct archive_entry *ae)
 static int s_read_all(s_read_t *ctx, const void *buf, size_t n)
 {
     struct archive *a = ctx->archive;
-    if (archive_read_support_format_zip(a) != ARCHIVE_OK ||
+    /* an archive of no files is only its end record, which the seekable reader rejects */
+    if (n == 22 && memcmp(buf, "PK\x05\x06", 4) == 0) return YX_ZIP_OK;
+    /* the seekable reader starts from the central directory, so a truncated upload is
+     * refused instead of yielding the files that happened to arrive */
+    if (archive_read_support_format_zip_seekable(a) != ARCHIVE_OK ||
         archive_read_open_memory(a, buf, n) != ARCHIVE_OK)
         return s_fail(ctx, YX_ZIP_MALFORMED, "not a zip archive");
     for (;;) {

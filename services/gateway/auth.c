@@ -17,8 +17,7 @@ static const yx_key_t *s_bearer(const yx_keys_t *keys, const char *token)
 {
     size_t n = strlen(token);
     if (n < 3 + YX_KEY_ID_LEN + 2 || n > 3 + YX_KEY_ID_LEN + 1 + YX_SECRET_MAX) return NULL;
-    if (strncmp(token, "yx_", 3) != 0 || !s_key_id_ok(token + 3) ||
-        token[3 + YX_KEY_ID_LEN] != '_')
+    if (strncmp(token, "yx_", 3) != 0 || !s_key_id_ok(token + 3) || token[3 + YX_KEY_ID_LEN] != '_')
         return NULL;
     const char *secret = token + 3 + YX_KEY_ID_LEN + 1;
     return yx_keys_verify(keys, token + 3, secret, strlen(secret));

@@ -39,6 +39,7 @@ typedef struct {
     yx_gateway_t *gw;
     struct evhttp_request *req; /* NULL once libevent freed it (the client went away) */
     int route;                  /* index in the route table, or yx_route_count() */
+    int method;                 /* enum evhttp_cmd_type of the request */
     bool held;                  /* a heap copy kept while a service answers */
     double started;             /* monotonic seconds */
     const yx_key_t *key;        /* valid during dispatch only: a reload frees it */

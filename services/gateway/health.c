@@ -47,8 +47,8 @@ static void s_ready_answer(s_ready_t *ready)
         json_object_set_new(checks, s_check_name(gw, s), json_string(*failed ? failed : "ok"));
         if (*failed && first < 0) first = s;
     }
-    json_t *body = json_pack("{s:s, s:o}", "status", first < 0 ? "ready" : "not ready", "checks",
-                             checks);
+    json_t *body =
+        json_pack("{s:s, s:o}", "status", first < 0 ? "ready" : "not ready", "checks", checks);
     if (first >= 0) {
         char error[160];
         snprintf(error, sizeof error, "%s: %s", s_check_name(gw, first), ready->failed[first]);
@@ -59,8 +59,8 @@ static void s_ready_answer(s_ready_t *ready)
     free(ready);
 }
 
-static void s_on_pong(yx_bus_result_t result, const uint8_t *data, size_t size,
-                      double elapsed_ms, void *arg)
+static void s_on_pong(yx_bus_result_t result, const uint8_t *data, size_t size, double elapsed_ms,
+                      void *arg)
 {
     s_probe_t *probe = arg;
     s_ready_t *ready = probe->ready;
@@ -85,6 +85,8 @@ static void s_on_pong(yx_bus_result_t result, const uint8_t *data, size_t size,
 
 static int s_ping_roster(yx_exchange_t *x, s_probe_t *probe)
 {
+    yx_bus_client_t *client = x->gw->services[YX_SVC_ROSTER].client;
+    if (!client) return -1; /* shutting down */
     Yx__Principal principal = YX__PRINCIPAL__INIT;
     principal.role = YX__ROLE__ROLE_SYSTEM;
     Yx__RequestHeader header = YX__REQUEST_HEADER__INIT;
@@ -99,8 +101,7 @@ static int s_ping_roster(yx_exchange_t *x, s_probe_t *probe)
     rr.ping = &ping;
     uint8_t buf[256]; /* a ping with a bounded request id always fits */
     size_t size = yx__roster_request__pack(&rr, buf);
-    return yx_bus_call(x->gw->services[YX_SVC_ROSTER].client, buf, size, x->gw->ready_timeout_ms,
-                       s_on_pong, probe);
+    return yx_bus_call(client, buf, size, x->gw->ready_timeout_ms, s_on_pong, probe);
 }
 
 /* One ping builder per service: each service's proto has its own Ping. */
@@ -117,8 +118,7 @@ void yx_health_ready(yx_exchange_t *x)
         return;
     }
     if (!yx_keys_loaded(x->gw->keys) || !yx_keywatch_connected(x->gw->keywatch))
-        snprintf(ready->failed[YX_SVC_COUNT], sizeof ready->failed[0],
-                 "key store not connected");
+        snprintf(ready->failed[YX_SVC_COUNT], sizeof ready->failed[0], "key store not connected");
     ready->waiting = 1; /* held by this function until every ping is sent */
     for (int s = 0; s < YX_SVC_COUNT; s++) {
         s_probe_t *probe = malloc(sizeof *probe);
@@ -158,7 +158,8 @@ void yx_health_metrics(yx_exchange_t *x)
                              "# TYPE yanxiu_bus_pending gauge\n");
     for (int s = 0; s < YX_SVC_COUNT; s++)
         evbuffer_add_printf(out, "yanxiu_bus_pending{service=\"%s\"} %zu\n", gw->services[s].name,
-                            yx_bus_client_pending(gw->services[s].client));
+                            gw->services[s].client ? yx_bus_client_pending(gw->services[s].client)
+                                                   : 0);
     evbuffer_add_printf(out,
                         "# HELP yanxiu_auth_keys API keys in the gateway's cache.\n"
                         "# TYPE yanxiu_auth_keys gauge\n"

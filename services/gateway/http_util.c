@@ -25,8 +25,8 @@ int64_t yx_now_unix_ms(void)
 
 static bool s_id_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == ':' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '-';
 }
 
 void yx_request_id(struct evhttp_request *req, char *out, size_t cap)
@@ -73,7 +73,8 @@ int yx_percent_decode(const char *s, size_t n, char *out, size_t cap, bool plus_
         } else if (c == '+' && plus_is_space) {
             c = ' ';
         }
-        if (c == '\0' || o + 1 >= cap) return -1;
+        if (c == '\0') return -1;
+        if (o + 1 >= cap) return -2;
         out[o++] = c;
     }
     out[o] = '\0';

@@ -14,7 +14,8 @@ int64_t yx_now_unix_ms(void);
 /* The request's X-Request-Id when sane (1-64 of [A-Za-z0-9._:-]), else a fresh 16-hex id. */
 void yx_request_id(struct evhttp_request *req, char *out, size_t cap);
 /* Decodes %XX escapes (and '+' as space when plus_is_space) of s[0..n) into out (NUL-
- * terminated). Returns the length, or -1 on a bad escape, a NUL byte, or overflow of cap. */
+ * terminated). Returns the length, -1 on a bad escape or a NUL byte, -2 when longer than
+ * cap - 1 bytes. */
 int yx_percent_decode(const char *s, size_t n, char *out, size_t cap, bool plus_is_space);
 /* Finds name in a query string and decodes its value into out.
  * Returns 1 found, 0 absent, -1 malformed or too long. */

@@ -4,8 +4,10 @@
 #include "https.h"
 #include "yx_log.h"
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
@@ -86,10 +88,9 @@ static struct evconnlistener *s_listen(struct event_base *base, const char *addr
         yx_error(NULL, "invalid YANXIU_HTTPS_ADDR %s: expected host:port", addr);
         return NULL;
     }
-    struct evconnlistener *listener =
-        evconnlistener_new_bind(base, NULL, NULL,
-                                LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-                                1024, (struct sockaddr *)&ss, len);
+    struct evconnlistener *listener = evconnlistener_new_bind(
+        base, NULL, NULL, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 1024,
+        (struct sockaddr *)&ss, len);
     if (!listener) {
         yx_error(NULL, "could not listen on %s: %s", addr,
                  evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
@@ -154,4 +155,23 @@ void yx_https_ensure_nodelay(struct evhttp_request *req)
     }
     on = 1;
     if (mode == 2) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
+/* Two costs per response that evhttp over bufferevent_openssl would otherwise pay:
+ * - headers and body sit in separate buffer chains, and each chain becomes its own
+ *   SSL_write: two TLS records, two write() calls. A small reply is joined into one chain
+ *   (at most one TLS record of 16 KiB, so the copy is bounded).
+ * - the write event is only armed when output is queued, so write() waits for another
+ *   epoll round (and an epoll_ctl). Activating that event runs the same write path in this
+ *   loop pass; if the socket is not writable, SSL_write reports WANT_WRITE and the armed
+ *   event takes over as usual. */
+void yx_https_flush(struct evhttp_connection *evcon)
+{
+    struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    if (!bev || !bufferevent_openssl_get_ssl(bev)) return;
+    struct evbuffer *out = bufferevent_get_output(bev);
+    size_t pending = evbuffer_get_length(out);
+    if (pending > 0 && pending <= 16384) evbuffer_pullup(out, (ev_ssize_t)pending);
+    if (event_initialized(&bev->ev_write) && event_pending(&bev->ev_write, EV_WRITE, NULL))
+        event_active(&bev->ev_write, EV_WRITE, 1);
 }

@@ -6,6 +6,7 @@
 
 struct event_base;
 struct evhttp_request;
+struct evhttp_connection;
 typedef struct yx_https yx_https_t;
 
 typedef struct {
@@ -24,5 +25,8 @@ void yx_https_destroy(yx_https_t **self_p);
 /* Called per request: accepted sockets inherit TCP_NODELAY from the listener on Linux;
  * checks that once and falls back to setting it on each request's socket if not. */
 void yx_https_ensure_nodelay(struct evhttp_request *req);
+
+/* After a reply is queued: write it in this loop pass instead of the next. */
+void yx_https_flush(struct evhttp_connection *evcon);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <event2/event.h>
 #include <libpq-fe.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,15 @@ struct yx_keywatch {
 
 static void s_connect(yx_keywatch_t *self);
 
+/* libpq's messages span lines; a log line wants the first. */
+static const char *s_pg_error(PGconn *db)
+{
+    static char line[256];
+    const char *msg = db ? PQerrorMessage(db) : "out of memory";
+    snprintf(line, sizeof line, "%.*s", (int)strcspn(msg, "\n"), msg);
+    return line;
+}
+
 static void s_drop(yx_keywatch_t *self)
 {
     if (self->io) event_free(self->io);
@@ -44,7 +54,8 @@ static void s_retry_later(yx_keywatch_t *self)
     s_drop(self);
     struct timeval tv = {self->backoff_ms / 1000, (self->backoff_ms % 1000) * 1000};
     evtimer_add(self->retry, &tv);
-    self->backoff_ms = self->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : self->backoff_ms * 2;
+    self->backoff_ms =
+        self->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : self->backoff_ms * 2;
 }
 
 static void s_on_retry(evutil_socket_t fd, short what, void *arg)
@@ -76,7 +87,7 @@ static void s_on_notify(evutil_socket_t fd, short what, void *arg)
     yx_keywatch_t *self = arg;
     if (!PQconsumeInput(self->db)) {
         yx_warn(NULL, "key store connection lost: %s; serving %zu cached keys",
-                PQerrorMessage(self->db), yx_keys_count(self->keys));
+                s_pg_error(self->db), yx_keys_count(self->keys));
         s_retry_later(self);
         return;
     }
@@ -116,8 +127,7 @@ static void s_on_connected(yx_keywatch_t *self)
     }
     self->listening = true;
     self->backoff_ms = BACKOFF_MIN_MS;
-    yx_info(NULL, "api keys loaded: %zu active; listening on " CHANNEL,
-            yx_keys_count(self->keys));
+    yx_info(NULL, "api keys loaded: %zu active; listening on " CHANNEL, yx_keys_count(self->keys));
 }
 
 static void s_on_connect_io(evutil_socket_t fd, short what, void *arg);
@@ -136,8 +146,7 @@ static void s_on_connect_io(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     yx_keywatch_t *self = arg;
     if (what & EV_TIMEOUT) {
-        yx_warn(NULL, "connecting to the key store timed out; retrying in %d ms",
-                self->backoff_ms);
+        yx_warn(NULL, "connecting to the key store timed out; retrying in %d ms", self->backoff_ms);
         s_retry_later(self);
         return;
     }
@@ -147,11 +156,15 @@ static void s_on_connect_io(evutil_socket_t fd, short what, void *arg)
         self->io = NULL;
         s_on_connected(self);
         break;
-    case PGRES_POLLING_READING: s_arm(self, EV_READ); break;
-    case PGRES_POLLING_WRITING: s_arm(self, EV_WRITE); break;
+    case PGRES_POLLING_READING:
+        s_arm(self, EV_READ);
+        break;
+    case PGRES_POLLING_WRITING:
+        s_arm(self, EV_WRITE);
+        break;
     default:
         yx_warn(NULL, "could not connect to the key store: %s; retrying in %d ms",
-                PQerrorMessage(self->db), self->backoff_ms);
+                s_pg_error(self->db), self->backoff_ms);
         s_retry_later(self);
     }
 }
@@ -159,14 +172,17 @@ static void s_on_connect_io(evutil_socket_t fd, short what, void *arg)
 static void s_connect(yx_keywatch_t *self)
 {
     /* Ours first: keywords after the expanded URL would override what the URL says. */
-    static const char *const keywords[] = {"application_name", "keepalives", "keepalives_idle",
-                                           "keepalives_interval", "keepalives_count", "dbname",
+    static const char *const keywords[] = {"application_name",
+                                           "keepalives",
+                                           "keepalives_idle",
+                                           "keepalives_interval",
+                                           "keepalives_count",
+                                           "dbname",
                                            NULL};
     const char *values[] = {"yanxiu-gateway", "1", "30", "10", "3", self->url, NULL};
     self->db = PQconnectStartParams(keywords, values, 1);
     if (!self->db || PQstatus(self->db) == CONNECTION_BAD) {
-        yx_warn(NULL, "could not start connecting to the key store: %s",
-                self->db ? PQerrorMessage(self->db) : "out of memory");
+        yx_warn(NULL, "could not start connecting to the key store: %s", s_pg_error(self->db));
         s_retry_later(self);
         return;
     }
@@ -177,8 +193,8 @@ yx_keywatch_t *yx_keywatch_new(struct event_base *base, const char *db_url, yx_k
 {
     yx_keywatch_t *self = calloc(1, sizeof *self);
     if (!self) return NULL;
-    *self = (yx_keywatch_t){.base = base, .url = db_url, .keys = keys,
-                            .backoff_ms = BACKOFF_MIN_MS};
+    *self =
+        (yx_keywatch_t){.base = base, .url = db_url, .keys = keys, .backoff_ms = BACKOFF_MIN_MS};
     self->retry = evtimer_new(base, s_on_retry, self);
     if (!self->retry) {
         free(self);

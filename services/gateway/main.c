@@ -60,8 +60,8 @@ int main(void)
     if (config) event_config_free(config);
     gw.zmq_ctx = gw.base ? zmq_ctx_new() : NULL;
     if (!gw.zmq_ctx) goto done;
-    gw.metrics = yx_metrics_new(yx_route_labels(), yx_route_count() + 1, service_names,
-                                YX_SVC_COUNT);
+    gw.metrics =
+        yx_metrics_new(yx_route_labels(), yx_route_count() + 1, service_names, YX_SVC_COUNT);
     gw.keys = yx_keys_new();
     gw.services[YX_SVC_ROSTER].client = yx_bus_client_new(gw.base, gw.zmq_ctx, roster_endpoint);
     if (!gw.metrics || !gw.keys || !gw.services[YX_SVC_ROSTER].client) goto done;
@@ -80,9 +80,11 @@ done:
     if (sigint) event_free(sigint);
     if (sigterm) event_free(sigterm);
     yx_keywatch_destroy(&gw.keywatch);
-    /* Services first: pending calls answer their clients (503) while connections exist. */
+    /* Services first: pending calls answer their clients (503) while connections exist,
+     * and one more loop pass writes those answers out. */
     for (int s = 0; s < YX_SVC_COUNT; s++)
         yx_bus_client_destroy(&gw.services[s].client);
+    if (gw.base) event_base_loop(gw.base, EVLOOP_NONBLOCK);
     yx_https_destroy(&gw.https);
     yx_keys_destroy(&gw.keys);
     yx_metrics_destroy(&gw.metrics);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 static const double s_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                  0.25,   0.5,   1,      2.5,   5,    10,    30,    60};
+                                  0.25,   0.5,   1,      2.5,   5,    10,    30,   60};
 #define NBOUNDS (sizeof s_bounds / sizeof s_bounds[0])
 #define MAX_CODES 24 /* distinct status codes per route; more land in the last slot */
 
@@ -62,8 +62,8 @@ static void s_render_histogram(struct evbuffer *out, const char *name, const cha
                         (unsigned long long)h->count);
 }
 
-yx_metrics_t *yx_metrics_new(const char *const *routes, int nroutes,
-                             const char *const *services, int nservices)
+yx_metrics_t *yx_metrics_new(const char *const *routes, int nroutes, const char *const *services,
+                             int nservices)
 {
     yx_metrics_t *self = calloc(1, sizeof *self);
     if (!self) return NULL;
@@ -129,6 +129,6 @@ void yx_metrics_render(const yx_metrics_t *self, struct evbuffer *out)
                              " reply.\n"
                              "# TYPE yanxiu_bus_roundtrip_seconds histogram\n");
     for (int s = 0; s < self->nservices; s++)
-        s_render_histogram(out, "yanxiu_bus_roundtrip_seconds", "service",
-                           self->service_names[s], &self->bus[s]);
+        s_render_histogram(out, "yanxiu_bus_roundtrip_seconds", "service", self->service_names[s],
+                           &self->bus[s]);
 }

@@ -8,8 +8,8 @@ struct evbuffer;
 typedef struct yx_metrics yx_metrics_t;
 
 /* routes[nroutes] and services[nservices] are label values, kept by pointer. */
-yx_metrics_t *yx_metrics_new(const char *const *routes, int nroutes,
-                             const char *const *services, int nservices);
+yx_metrics_t *yx_metrics_new(const char *const *routes, int nroutes, const char *const *services,
+                             int nservices);
 void yx_metrics_destroy(yx_metrics_t **self_p);
 void yx_metrics_http(yx_metrics_t *self, int route, int code, double seconds);
 void yx_metrics_bus(yx_metrics_t *self, int service, double seconds);

@@ -9,6 +9,7 @@
  * frees it, so the exchange still replies exactly once. */
 #include "reply.h"
 #include "http_util.h"
+#include "https.h"
 #include "router.h"
 #include "yx_log.h"
 
@@ -40,13 +41,14 @@ static void s_finish(yx_exchange_t *x, int code, const char *content_type, struc
         evhttp_add_header(headers, "Content-Type", content_type);
         evhttp_add_header(headers, "X-Request-Id", x->request_id);
         evhttp_send_reply(req, code, NULL, body);
+        yx_https_flush(evcon);
         x->req = NULL;
     }
     const yx_route_t *route = yx_route_get(x->route);
-    yx_log_level_t level = route && (route->flags & YX_ROUTE_QUIET) && code < 500 ? YX_LOG_DEBUG
-                                                                                 : YX_LOG_INFO;
+    yx_log_level_t level =
+        route && (route->flags & YX_ROUTE_QUIET) && code < 500 ? YX_LOG_DEBUG : YX_LOG_INFO;
     yx_log(level, x->request_id, "http method=%s route=%s status=%d ms=%.3f%s",
-           route ? yx_method_name(route->method) : "-", yx_route_label(x->route), code,
+           yx_method_name((enum evhttp_cmd_type)x->method), yx_route_label(x->route), code,
            seconds * 1e3, req ? "" : " client=gone");
 }
 

@@ -126,12 +126,12 @@ static json_t *s_list(json_t *items, const char *next_cursor)
     return o;
 }
 
-#define S_LIST(list, convert)                                                                  \
-    do {                                                                                       \
-        json_t *items = json_array();                                                          \
-        for (size_t i = 0; i < (list)->n_items; i++)                                           \
-            json_array_append_new(items, convert((list)->items[i]));                           \
-        return s_list(items, (list)->next_cursor);                                             \
+#define S_LIST(list, convert)                                                                      \
+    do {                                                                                           \
+        json_t *items = json_array();                                                              \
+        for (size_t i = 0; i < (list)->n_items; i++)                                               \
+            json_array_append_new(items, convert((list)->items[i]));                               \
+        return s_list(items, (list)->next_cursor);                                                 \
     } while (0)
 
 static void s_sync_fields(json_t *o, const Yx__SyncReport *r)
@@ -156,21 +156,29 @@ static void s_sync_fields(json_t *o, const Yx__SyncReport *r)
 json_t *yx_json_roster_result(const Yx__RosterReply *reply)
 {
     switch (reply->result_case) {
-    case YX__ROSTER_REPLY__RESULT_PONG: return json_pack("{s:s}", "status", "ok");
+    case YX__ROSTER_REPLY__RESULT_PONG:
+        return json_pack("{s:s}", "status", "ok");
     case YX__ROSTER_REPLY__RESULT_SYNC_REPORT: {
         json_t *o = json_object();
         s_sync_fields(o, reply->sync_report);
-        json_object_set_new(o, "problems", yx_json_problems(reply->status->problems,
-                                                            reply->status->n_problems));
+        json_object_set_new(o, "problems",
+                            yx_json_problems(reply->status->problems, reply->status->n_problems));
         return o;
     }
-    case YX__ROSTER_REPLY__RESULT_DISTRICTS: S_LIST(reply->districts, s_district);
-    case YX__ROSTER_REPLY__RESULT_SCHOOLS: S_LIST(reply->schools, s_school);
-    case YX__ROSTER_REPLY__RESULT_TEACHERS: S_LIST(reply->teachers, s_teacher);
-    case YX__ROSTER_REPLY__RESULT_GROUPS: S_LIST(reply->groups, s_group);
-    case YX__ROSTER_REPLY__RESULT_SCHOOL: return s_school(reply->school);
-    case YX__ROSTER_REPLY__RESULT_TEACHER: return s_teacher(reply->teacher);
-    default: return NULL;
+    case YX__ROSTER_REPLY__RESULT_DISTRICTS:
+        S_LIST(reply->districts, s_district);
+    case YX__ROSTER_REPLY__RESULT_SCHOOLS:
+        S_LIST(reply->schools, s_school);
+    case YX__ROSTER_REPLY__RESULT_TEACHERS:
+        S_LIST(reply->teachers, s_teacher);
+    case YX__ROSTER_REPLY__RESULT_GROUPS:
+        S_LIST(reply->groups, s_group);
+    case YX__ROSTER_REPLY__RESULT_SCHOOL:
+        return s_school(reply->school);
+    case YX__ROSTER_REPLY__RESULT_TEACHER:
+        return s_teacher(reply->teacher);
+    default:
+        return NULL;
     }
 }
 
@@ -180,9 +188,10 @@ json_t *yx_json_roster_error(const Yx__RosterReply *reply, int code)
     json_t *o = json_object();
     if (reply->result_case == YX__ROSTER_REPLY__RESULT_SYNC_REPORT)
         s_sync_fields(o, reply->sync_report);
-    json_object_set_new(o, "error", s_string(st->message && *st->message
-                                                 ? st->message
-                                                 : code == 404 ? "not found" : "request failed"));
+    json_object_set_new(o, "error",
+                        s_string(st->message && *st->message ? st->message
+                                 : code == 404               ? "not found"
+                                                             : "request failed"));
     json_object_set_new(o, "problems", yx_json_problems(st->problems, st->n_problems));
     return o;
 }

@@ -10,6 +10,7 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,9 +25,9 @@ typedef struct {
 static void s_reply_from_service(yx_exchange_t *x, Yx__RosterReply__ResultCase expect,
                                  const uint8_t *data, size_t size)
 {
-    Yx__RosterReply *reply =
-        size > 0 && size <= (size_t)YX_BUS_MAX_MSG ? yx__roster_reply__unpack(NULL, size, data)
-                                                   : NULL;
+    Yx__RosterReply *reply = size > 0 && size <= (size_t)YX_BUS_MAX_MSG
+                                 ? yx__roster_reply__unpack(NULL, size, data)
+                                 : NULL;
     if (!reply || !reply->status || reply->status->code < 100 || reply->status->code > 599) {
         if (reply) yx__roster_reply__free_unpacked(reply, NULL);
         yx_reply_error(x, 502, "invalid reply from roster");
@@ -48,8 +49,8 @@ static void s_reply_from_service(yx_exchange_t *x, Yx__RosterReply__ResultCase e
     yx_reply_json(x, code, body);
 }
 
-static void s_on_reply(yx_bus_result_t result, const uint8_t *data, size_t size,
-                       double elapsed_ms, void *arg)
+static void s_on_reply(yx_bus_result_t result, const uint8_t *data, size_t size, double elapsed_ms,
+                       void *arg)
 {
     s_pending_t *pending = arg;
     yx_exchange_t *x = pending->x;
@@ -69,6 +70,11 @@ static void s_on_reply(yx_bus_result_t result, const uint8_t *data, size_t size,
 static void s_call(yx_exchange_t *x, Yx__RosterRequest *rr, Yx__RosterReply__ResultCase expect)
 {
     yx_gateway_t *gw = x->gw;
+    yx_bus_client_t *client = gw->services[YX_SVC_ROSTER].client;
+    if (!client) { /* shutting down */
+        yx_reply_error(x, 503, "roster unavailable");
+        return;
+    }
     Yx__Principal principal = YX__PRINCIPAL__INIT;
     const yx_key_t *key = x->key;
     principal.role = key->role;
@@ -98,8 +104,7 @@ static void s_call(yx_exchange_t *x, Yx__RosterRequest *rr, Yx__RosterReply__Res
     }
     yx__roster_request__pack(rr, buf);
     pending->expect = expect;
-    int rc = yx_bus_call(gw->services[YX_SVC_ROSTER].client, buf, size, gw->bus_timeout_ms,
-                         s_on_reply, pending);
+    int rc = yx_bus_call(client, buf, size, gw->bus_timeout_ms, s_on_reply, pending);
     free(buf);
     if (rc < 0) {
         yx_reply_error(pending->x, 503, "roster unavailable");
@@ -165,13 +170,22 @@ static uint8_t *s_body(yx_exchange_t *x, size_t *len)
     return data;
 }
 
+/* True when the request's media type (parameters ignored) is one of types; a missing
+ * Content-Type matches when allow_missing. */
+static bool s_content_type_in(yx_exchange_t *x, const char *const *types, bool allow_missing)
+{
+    const char *type = evhttp_find_header(evhttp_request_get_input_headers(x->req), "Content-Type");
+    if (!type) return allow_missing;
+    size_t len = strcspn(type, "; \t");
+    for (; *types; types++)
+        if (strlen(*types) == len && strncasecmp(type, *types, len) == 0) return true;
+    return false;
+}
+
 void yx_roster_sync_bundle(yx_exchange_t *x)
 {
-    const char *type =
-        evhttp_find_header(evhttp_request_get_input_headers(x->req), "Content-Type");
-    size_t type_len = type ? strcspn(type, "; \t") : 0;
-    if (!type || type_len != strlen("application/zip") ||
-        strncasecmp(type, "application/zip", type_len) != 0) {
+    static const char *const zip[] = {"application/zip", NULL};
+    if (!s_content_type_in(x, zip, false)) {
         yx_reply_error(x, 415, "Content-Type must be application/zip");
         return;
     }
@@ -194,6 +208,17 @@ void yx_roster_sync_bundle(yx_exchange_t *x)
 
 void yx_roster_sync_csv(yx_exchange_t *x)
 {
+    /* What browsers and spreadsheet tools send for a .csv file. */
+    static const char *const csv[] = {"text/csv",
+                                      "application/csv",
+                                      "text/plain",
+                                      "application/vnd.ms-excel",
+                                      "application/octet-stream",
+                                      NULL};
+    if (!s_content_type_in(x, csv, true)) {
+        yx_reply_error(x, 415, "Content-Type must be text/csv");
+        return;
+    }
     Yx__SyncTeachersCsv op = YX__SYNC_TEACHERS_CSV__INIT;
     if (s_dry_run(x, s_query(x), &op.dry_run) < 0) return;
     if (!(op.csv.data = s_body(x, &op.csv.len))) return;

@@ -58,14 +58,22 @@ const char *const *yx_route_labels(void)
 const char *yx_method_name(enum evhttp_cmd_type method)
 {
     switch (method) {
-    case EVHTTP_REQ_GET: return "GET";
-    case EVHTTP_REQ_POST: return "POST";
-    case EVHTTP_REQ_HEAD: return "HEAD";
-    case EVHTTP_REQ_PUT: return "PUT";
-    case EVHTTP_REQ_DELETE: return "DELETE";
-    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-    case EVHTTP_REQ_PATCH: return "PATCH";
-    default: return "OTHER";
+    case EVHTTP_REQ_GET:
+        return "GET";
+    case EVHTTP_REQ_POST:
+        return "POST";
+    case EVHTTP_REQ_HEAD:
+        return "HEAD";
+    case EVHTTP_REQ_PUT:
+        return "PUT";
+    case EVHTTP_REQ_DELETE:
+        return "DELETE";
+    case EVHTTP_REQ_OPTIONS:
+        return "OPTIONS";
+    case EVHTTP_REQ_PATCH:
+        return "PATCH";
+    default:
+        return "OTHER";
     }
 }
 
@@ -127,6 +135,7 @@ void yx_router_dispatch(struct evhttp_request *req, void *arg)
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     if (!path || !*path) path = "/";
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
+    x.method = (int)method;
     /* HEAD is GET without a body; libevent drops the body for it. */
     enum evhttp_cmd_type as = method == EVHTTP_REQ_HEAD ? EVHTTP_REQ_GET : method;
 
@@ -145,8 +154,9 @@ void yx_router_dispatch(struct evhttp_request *req, void *arg)
     if (id_len) {
         int n = yx_percent_decode(id, id_len, x.id, sizeof x.id, false);
         if (n < 0) {
-            yx_reply_error(&x, 400, "invalid id in path: bad %%-escape or longer than %d bytes",
-                           YX_PATH_ID_MAX);
+            yx_reply_error(&x, 400,
+                           n == -2 ? "invalid id in path: longer than 255 bytes"
+                                   : "invalid id in path: bad %%-escape");
             return;
         }
         if (!yx_utf8_valid(x.id, (size_t)n)) {

@@ -1,9 +1,10 @@
 /* Writes the difference between an upload and the store: per table, one query reads what
- * is stored, the comparison happens here in memory, and at most three statements write the
- * new, changed and deactivated rows (whole columns bound as arrays). A re-sync that changes
- * nothing therefore writes nothing. */
+ * is stored, the comparison happens here in memory, new and changed rows go through COPY
+ * into a staging table and two set-based statements, and deactivations are one statement
+ * with the ids bound as arrays. A re-sync that changes nothing writes nothing. */
 #include "scope.h"
 #include "sync.h"
+#include "yx_copy.h"
 #include "yx_db.h"
 #include "yx_pgarray.h"
 
@@ -19,6 +20,16 @@ typedef struct {
     int ncols;
     yx_pgarray_t cols[MAX_COLS];
 } batch_t;
+
+/* New and changed rows: old tenant (NULL for a new row), tenant, id, fields, status. */
+static int s_stage_row(yx_copy_t *stage, const char *old_tenant, const row_t *row, int nf)
+{
+    int rc = yx_copy_field(stage, old_tenant) | yx_copy_field(stage, row->tenant) |
+             yx_copy_field(stage, row->id);
+    for (int f = 0; f < nf; f++)
+        rc |= yx_copy_field(stage, row->values[f]);
+    return rc | yx_copy_field(stage, row->active ? "active" : "inactive") | yx_copy_end_row(stage);
+}
 
 typedef struct {
     yx_pgarray_t topic, tenant, subject;
@@ -49,14 +60,6 @@ static int s_batch_run(sync_t *self, batch_t *b, const char *sql)
 static const char *s_tenant_column(const entity_t *e)
 {
     return e->county_scoped ? "county_id" : "school_id";
-}
-
-/* "$1::text[], $2::text[], ..." */
-static void s_unnest_args(char *out, size_t size, int n)
-{
-    size_t len = 0;
-    for (int i = 1; i <= n && len < size; i++)
-        len += (size_t)snprintf(out + len, size - len, "%s$%d::text[]", i > 1 ? ", " : "", i);
 }
 
 /* The comma-separated field columns, each with a prefix. */
@@ -140,6 +143,42 @@ static void s_stored_free(stored_t *st)
     free(st->seen);
 }
 
+static int s_write(sync_t *self, const entity_t *e, const yx_copy_t *stage,
+                   batch_t *deactivations)
+{
+    const char *tc = s_tenant_column(e);
+    char cols[1024], typed[1024], sets[2048], sql[4096];
+    s_columns(cols, sizeof cols, e, ", \"%s\"%.0s");
+    if (stage->rows) {
+        s_columns(typed, sizeof typed, e, ", \"%s\" text%.0s");
+        s_columns(sets, sizeof sets, e, ", \"%s\" = s.\"%s\"");
+        snprintf(sql, sizeof sql,
+                 "CREATE TEMP TABLE stage_%s (old_tenant text, new_tenant text, id text%s,"
+                 " status text) ON COMMIT DROP",
+                 e->table, typed);
+        if (yx_db_exec(self->db, sql, 0, NULL) < 0) return -1;
+        snprintf(sql, sizeof sql, "COPY stage_%s FROM STDIN", e->table);
+        if (yx_copy_send(self->db, sql, stage) < 0) return -1;
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO roster.%s (%s, id%s, status) SELECT new_tenant, id%s, status"
+                 " FROM stage_%s WHERE old_tenant IS NULL",
+                 e->table, tc, cols, cols, e->table);
+        if (yx_db_exec(self->db, sql, 0, NULL) < 0) return -1;
+        snprintf(sql, sizeof sql,
+                 "UPDATE roster.%s t SET %s = s.new_tenant%s, status = s.status,"
+                 " updated_at = now() FROM stage_%s s"
+                 " WHERE s.old_tenant IS NOT NULL AND t.%s = s.old_tenant AND t.id = s.id",
+                 e->table, tc, sets, e->table, tc);
+        if (yx_db_exec(self->db, sql, 0, NULL) < 0) return -1;
+    }
+    snprintf(sql, sizeof sql,
+             "UPDATE roster.%s t SET status = 'inactive', updated_at = now()"
+             " FROM unnest($1::text[], $2::text[]) AS u(tenant, id)"
+             " WHERE t.%s = u.tenant AND t.id = u.id",
+             e->table, tc);
+    return s_batch_run(self, deactivations, sql);
+}
+
 static int s_apply_entity(sync_t *self, const entity_t *e, events_t *ev)
 {
     rowset_t *set = &self->sets[e->id];
@@ -150,9 +189,9 @@ static int s_apply_entity(sync_t *self, const entity_t *e, events_t *ev)
         return -1;
     }
     int nf = e->nfields, status_col = 2 + nf;
-    batch_t inserts, updates, deactivations;
-    s_batch_init(&inserts, nf + 3);
-    s_batch_init(&updates, nf + 4);
+    yx_copy_t stage;
+    yx_copy_init(&stage);
+    batch_t deactivations;
     s_batch_init(&deactivations, 2);
 
     for (size_t r = 0; r < set->count; r++) {
@@ -168,7 +207,7 @@ static int s_apply_entity(sync_t *self, const entity_t *e, events_t *ev)
         for (int f = 0; f < nf; f++)
             if (!row->values[f]) row->values[f] = i >= 0 ? PQgetvalue(st.res, i, 2 + f) : "";
         bool stored_active = i >= 0 && strcmp(PQgetvalue(st.res, i, status_col), "active") == 0;
-        if (!row->active) {
+        if (!row->active && (i >= 0 || !self->keep_new_inactive)) {
             if (stored_active) {
                 yx_pgarray_add(&deactivations.cols[0], stored_tenant);
                 yx_pgarray_add(&deactivations.cols[1], row->id);
@@ -185,14 +224,7 @@ static int s_apply_entity(sync_t *self, const entity_t *e, events_t *ev)
             counts->unchanged++;
             continue;
         }
-        batch_t *b = i >= 0 ? &updates : &inserts;
-        int c = 0;
-        if (i >= 0) yx_pgarray_add(&b->cols[c++], stored_tenant);
-        yx_pgarray_add(&b->cols[c++], row->tenant);
-        yx_pgarray_add(&b->cols[c++], row->id);
-        for (int f = 0; f < nf; f++)
-            yx_pgarray_add(&b->cols[c++], row->values[f]);
-        yx_pgarray_add(&b->cols[c++], "active");
+        s_stage_row(&stage, stored_tenant, row, nf);
         if (i >= 0)
             counts->updated++;
         else
@@ -216,33 +248,8 @@ static int s_apply_entity(sync_t *self, const entity_t *e, events_t *ev)
         s_announce(e, "deactivated", tenant, PQgetvalue(st.res, i, 1), values, ev);
     }
 
-    char cols[1024], sets[2048], args[512], sql[4096];
-    int rc = 0;
-    if (!self->problems.count) {
-        const char *tc = s_tenant_column(e);
-        s_columns(cols, sizeof cols, e, ", \"%s\"%.0s");
-        s_unnest_args(args, sizeof args, nf + 3);
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO roster.%s (%s, id%s, status) SELECT * FROM unnest(%s)", e->table,
-                 tc, cols, args);
-        rc |= s_batch_run(self, &inserts, sql);
-        s_columns(sets, sizeof sets, e, ", \"%s\" = u.\"%s\"");
-        s_unnest_args(args, sizeof args, nf + 4);
-        snprintf(sql, sizeof sql,
-                 "UPDATE roster.%s t SET %s = u.new_tenant%s, status = u.status, updated_at = now()"
-                 " FROM unnest(%s) AS u(old_tenant, new_tenant, id%s, status)"
-                 " WHERE t.%s = u.old_tenant AND t.id = u.id",
-                 e->table, tc, sets, args, cols, tc);
-        rc |= s_batch_run(self, &updates, sql);
-        snprintf(sql, sizeof sql,
-                 "UPDATE roster.%s t SET status = 'inactive', updated_at = now()"
-                 " FROM unnest($1::text[], $2::text[]) AS u(tenant, id)"
-                 " WHERE t.%s = u.tenant AND t.id = u.id",
-                 e->table, tc);
-        rc |= s_batch_run(self, &deactivations, sql);
-    }
-    s_batch_free(&inserts);
-    s_batch_free(&updates);
+    int rc = self->problems.count ? 0 : s_write(self, e, &stage, &deactivations);
+    yx_copy_free(&stage);
     s_batch_free(&deactivations);
     s_stored_free(&st);
     return rc ? -1 : 0;

@@ -34,6 +34,11 @@ yx_csv_t *csv_file_open(sync_t *sync, const char *file, const char *data, size_t
         text += 3;
         len -= 3;
     }
+    if (memchr(text, '\0', len)) {
+        sync_problem(sync, file, 0, NULL,
+                     "file contains NUL bytes: save it as CSV (UTF-8 or GB18030), not UTF-16");
+        return NULL;
+    }
     if (!yx_utf8_valid(text, len)) {
         const char *encoding = NULL;
         if (gb18030_ok) decoded = yx_text_to_utf8(data, size, &len, &encoding);

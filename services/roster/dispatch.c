@@ -4,6 +4,8 @@
 #include "yx_db.h"
 #include "yx_log.h"
 
+#include <malloc.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/time.h>
 
@@ -25,7 +27,7 @@ void op_ping(request_t *req, Yx__RosterReply *reply)
     reply->pong = pong;
 }
 
-static int64_t s_now_ms(void)
+int64_t request_now_ms(void)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -64,7 +66,7 @@ void dispatch_request(yx_bus_call_t *call, const uint8_t *data, size_t size, voi
 
     if (!in || !in->header || in->header->version != 1 || !in->header->principal)
         request_fail(&reply, 400, "malformed request");
-    else if (in->header->deadline_unix_ms && in->header->deadline_unix_ms < s_now_ms()) {
+    else if (in->header->deadline_unix_ms && in->header->deadline_unix_ms < request_now_ms()) {
         /* the caller has already answered 504; doing the work now would surprise it */
         yx_warn(rid, "dropped a request whose deadline had passed");
         request_fail(&reply, 504, "deadline passed before the request was read");
@@ -75,7 +77,8 @@ void dispatch_request(yx_bus_call_t *call, const uint8_t *data, size_t size, voi
                          .arena = arena,
                          .principal = in->header->principal,
                          .county_id = roster->county_id,
-                         .request_id = rid};
+                         .request_id = rid,
+                         .deadline_unix_ms = in->header->deadline_unix_ms};
         s_route(&req, in, &reply);
     }
     size_t len = yx__roster_reply__get_packed_size(&reply);
@@ -89,5 +92,9 @@ void dispatch_request(yx_bus_call_t *call, const uint8_t *data, size_t size, voi
     yx_debug(rid, "answered %u", status.code);
     free(out);
     yx_arena_destroy(&arena);
+    bool large = in && (in->op_case == YX__ROSTER_REQUEST__OP_SYNC_BUNDLE ||
+                        in->op_case == YX__ROSTER_REQUEST__OP_SYNC_TEACHERS_CSV);
     if (in) yx__roster_request__free_unpacked(in, NULL);
+    /* an upload can take hundreds of MiB for a moment: give it back to the system */
+    if (large) malloc_trim(0);
 }

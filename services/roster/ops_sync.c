@@ -30,6 +30,7 @@ void op_sync_bundle(request_t *req, const Yx__SyncBundle *op, Yx__RosterReply *r
     if (!sync) return request_fail(reply, 500, "out of memory");
     sync->delta = op->mode == YX__SYNC_MODE__SYNC_DELTA;
     sync->dry_run = op->dry_run;
+    sync->deadline_unix_ms = req->deadline_unix_ms;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     bundle_load(sync, op->zip.data, op->zip.len);
@@ -47,6 +48,7 @@ void op_sync_teachers_csv(request_t *req, const Yx__SyncTeachersCsv *op, Yx__Ros
     if (!sync) return request_fail(reply, 500, "out of memory");
     sync->delta = true; /* a spreadsheet lists some teachers; the others stay as they are */
     sync->dry_run = op->dry_run;
+    sync->deadline_unix_ms = req->deadline_unix_ms;
     teachers_csv_load(sync, op->csv.data, op->csv.len);
     s_run(req, sync, reply);
     sync_destroy(&sync);

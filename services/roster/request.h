@@ -13,7 +13,11 @@ typedef struct {
     const Yx__Principal *principal;
     const char *county_id;
     const char *request_id;
+    int64_t deadline_unix_ms; /* 0: none */
 } request_t;
+
+/* Milliseconds since the epoch, the clock of request deadlines. */
+int64_t request_now_ms(void);
 
 /* Sets an error status on the reply. */
 void request_fail(Yx__RosterReply *reply, unsigned code, const char *message);

@@ -1,5 +1,6 @@
 /* The life of one upload: problems, rows, and the pipeline that turns them into a reply. */
 #include "sync.h"
+#include "request.h"
 #include "scope.h"
 #include "yx_csv.h"
 #include "yx_db.h"
@@ -214,6 +215,13 @@ void sync_run(sync_t *self, Yx__RosterReply *reply)
     if (self->problems.count) {
         yx_db_rollback(self->db);
         return s_refuse(self, reply);
+    }
+    if (self->deadline_unix_ms && request_now_ms() > self->deadline_unix_ms) {
+        /* the gateway has told the client 504: committing now would make that a lie */
+        yx_db_rollback(self->db);
+        reply->status->code = 504;
+        reply->status->message = "the upload took longer than its deadline; nothing was applied";
+        return;
     }
     if (self->dry_run)
         yx_db_rollback(self->db);

@@ -51,6 +51,8 @@ typedef struct {
     const char *request_id;
     bool delta;                   /* delta mode: absent rows stay as they are */
     bool dry_run;
+    bool keep_new_inactive;       /* store unknown inactive rows (a 离职 teacher) as records */
+    int64_t deadline_unix_ms;     /* past it, nothing is committed: the caller answered 504 */
     rowset_t sets[E_COUNT];
     counts_t counts[E_COUNT];
     problems_t problems;          /* any: nothing is applied */

@@ -228,6 +228,7 @@ void teachers_csv_load(sync_t *sync, const uint8_t *data, size_t size)
         sync->file_names[e] = FILE_NAME;
     sync->file_names[E_GROUPS] = "teachers.csv (groups)";
     sync->file_names[E_GROUP_MEMBERS] = "teachers.csv (group members)";
+    sync->keep_new_inactive = true;
     yx_csv_t *t = csv_file_open(sync, FILE_NAME, (const char *)data, size, true);
     if (!t) return;
     loader_t ld = {.sync = sync, .schools = yx_strmap_new(512), .groups = yx_strmap_new(512)};

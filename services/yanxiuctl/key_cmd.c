@@ -29,8 +29,13 @@ int yx_key_create(PGconn *db, const yx_key_spec_t *spec)
             return 1;
         }
         yx_token_hash(secret, hash);
-        const char *params[] = {key_id,        spec->role, spec->school, spec->platform,
-                                spec->teacher, hash,       spec->label ? spec->label : ""};
+        const char *params[] = {key_id,
+                                spec->role,
+                                spec->school,
+                                spec->platform,
+                                spec->teacher,
+                                hash,
+                                spec->label ? spec->label : ""};
         if (yx_db_begin(db) < 0) break;
         if (yx_db_exec(db,
                        "INSERT INTO auth.keys (key_id, role, school_id, platform, teacher_id,"

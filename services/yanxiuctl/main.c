@@ -90,8 +90,8 @@ static int s_parse_create(int argc, char **argv, yx_key_spec_t *spec)
                              spec->role);
     if (r < 3 && !scopes[r]) return s_usage_error("this role needs %s", scope_names[r]);
     for (int s = 0; s < 3; s++)
-        if (s != r && scopes[s]) return s_usage_error("%s does not apply to this role",
-                                                      scope_names[s]);
+        if (s != r && scopes[s])
+            return s_usage_error("%s does not apply to this role", scope_names[s]);
     if ((spec->school && !s_text_ok(spec->school, 255)) ||
         (spec->teacher && !s_text_ok(spec->teacher, 255)))
         return s_usage_error("%s", "ids must be 1-255 bytes of UTF-8 text");
@@ -130,8 +130,8 @@ int main(int argc, char **argv)
 {
     setenv("YANXIU_LOG_LEVEL", "warn", 0); /* a tool's stderr is for problems only */
     yx_log_init("yanxiuctl");
-    if (argc >= 2 && (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-                      !strcmp(argv[1], "-h"))) {
+    if (argc >= 2 &&
+        (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         fputs(s_usage, stdout);
         return 0;
     }

@@ -217,7 +217,15 @@ def create_key(role, school=None, teacher=None):
         args += ["--teacher", teacher]
     out = ctl(*args).stdout.strip().splitlines()
     check(out, "yanxiuctl key create printed nothing")
-    return out[-1].strip()
+    token = out[-1].strip()
+    # the gateway learns of new keys asynchronously (LISTEN/NOTIFY): wait until it knows this one
+    deadline = time.time() + 5
+    while True:
+        r = get("/api/v1/districts", token)
+        if r[0] != 401:
+            return token
+        check(time.time() < deadline, "new %s key still refused after 5 s: %r" % (role, r))
+        time.sleep(0.02)
 
 
 def key_id(token):

@@ -98,8 +98,8 @@ static void test_many_in_flight(void **state)
     for (int i = 0; i < 1000; i++) {
         char msg[16];
         int n = snprintf(msg, sizeof msg, "m%d", i);
-        assert_int_equal(yx_bus_call(f->client, (const uint8_t *)msg, (size_t)n, 5000, s_on_reply, f),
-                         0);
+        assert_int_equal(
+            yx_bus_call(f->client, (const uint8_t *)msg, (size_t)n, 5000, s_on_reply, f), 0);
     }
     s_run(f, 5000);
     assert_int_equal(f->replies, 1000);

@@ -12,8 +12,8 @@
 
 #include "yx_csv.h"
 
-static const yx_csv_limits_t s_roomy = {.max_rows = 1000000, .max_fields = 100,
-                                        .max_field_len = 4096};
+static const yx_csv_limits_t s_roomy = {
+    .max_rows = 1000000, .max_fields = 100, .max_field_len = 4096};
 static char s_err[256];
 
 /* Parses a copy without the terminating NUL, so that reading past the end is caught. */
@@ -34,8 +34,7 @@ static void s_refused(const char *text, const yx_csv_limits_t *limits, const cha
 {
     yx_csv_t *csv = s_parse(text, limits);
     assert_null(csv);
-    if (!strstr(s_err, want))
-        fail_msg("error \"%s\" does not mention \"%s\"", s_err, want);
+    if (!strstr(s_err, want)) fail_msg("error \"%s\" does not mention \"%s\"", s_err, want);
 }
 
 static void test_basic_table(void **state)

@@ -52,7 +52,7 @@ static void test_grows_past_expected(void **state)
 {
     (void)state;
     enum { N = 100000 };
-    char (*keys)[16] = malloc(sizeof(*keys) * N);
+    char(*keys)[16] = malloc(sizeof(*keys) * N);
     assert_non_null(keys);
     yx_strmap_t *map = yx_strmap_new(10); /* far too small: must grow many times */
     for (size_t i = 0; i < N; i++) {

@@ -34,18 +34,18 @@ static void test_utf8_valid_accepts_well_formed(void **state)
 static void test_utf8_valid_refuses_malformed(void **state)
 {
     (void)state;
-    assert_false(s_valid("\x80"));                 /* lone continuation */
-    assert_false(s_valid("\xC0\xAF"));             /* overlong '/' */
-    assert_false(s_valid("\xC1\xBF"));             /* overlong */
-    assert_false(s_valid("\xE0\x80\xAF"));         /* overlong three-byte */
-    assert_false(s_valid("\xE0\x9F\xBF"));         /* overlong three-byte, top */
-    assert_false(s_valid("\xF0\x80\x80\xAF"));     /* overlong four-byte */
-    assert_false(s_valid("\xF0\x8F\xBF\xBF"));     /* overlong four-byte, top */
-    assert_false(s_valid("\xED\xA0\x80"));         /* U+D800, high surrogate */
-    assert_false(s_valid("\xED\xBF\xBF"));         /* U+DFFF, low surrogate */
+    assert_false(s_valid("\x80"));                     /* lone continuation */
+    assert_false(s_valid("\xC0\xAF"));                 /* overlong '/' */
+    assert_false(s_valid("\xC1\xBF"));                 /* overlong */
+    assert_false(s_valid("\xE0\x80\xAF"));             /* overlong three-byte */
+    assert_false(s_valid("\xE0\x9F\xBF"));             /* overlong three-byte, top */
+    assert_false(s_valid("\xF0\x80\x80\xAF"));         /* overlong four-byte */
+    assert_false(s_valid("\xF0\x8F\xBF\xBF"));         /* overlong four-byte, top */
+    assert_false(s_valid("\xED\xA0\x80"));             /* U+D800, high surrogate */
+    assert_false(s_valid("\xED\xBF\xBF"));             /* U+DFFF, low surrogate */
     assert_false(s_valid("\xED\xA0\xBD\xED\xB8\x80")); /* CESU-8 pair */
-    assert_false(s_valid("\xF4\x90\x80\x80"));     /* U+110000 */
-    assert_false(s_valid("\xF5\x80\x80\x80"));     /* lead byte beyond the range */
+    assert_false(s_valid("\xF4\x90\x80\x80"));         /* U+110000 */
+    assert_false(s_valid("\xF5\x80\x80\x80"));         /* lead byte beyond the range */
     assert_false(s_valid("\xFE"));
     assert_false(s_valid("\xFF"));
     assert_false(s_valid("\xE5\xB7"));             /* truncated at the end */

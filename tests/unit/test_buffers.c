@@ -1,5 +1,7 @@
-/* Array literals carry hostile values intact: quotes, backslashes, braces, NULL. */
+/* The buffers that carry rows to PostgreSQL keep hostile values intact (quotes,
+ * backslashes, braces, tabs, newlines, NULL), and the arena behind each request. */
 #include "yx_arena.h"
+#include "yx_copy.h"
 #include "yx_pgarray.h"
 
 #include <setjmp.h>
@@ -48,6 +50,26 @@ static void test_growth(void **state)
     yx_pgarray_free(&a);
 }
 
+static void test_copy_rows(void **state)
+{
+    (void)state;
+    yx_copy_t c;
+    yx_copy_init(&c);
+    yx_copy_field(&c, "a\tb");
+    yx_copy_field(&c, NULL);
+    yx_copy_field(&c, "line1\nline2\r");
+    yx_copy_field(&c, "back\\slash");
+    yx_copy_end_row(&c);
+    yx_copy_field(&c, "");
+    yx_copy_field(&c, "王芳");
+    yx_copy_end_row(&c);
+    assert_int_equal(c.rows, 2);
+    const char expect[] = "a\\tb\t\\N\tline1\\nline2\\r\tback\\\\slash\n\t王芳\n";
+    assert_int_equal(c.len, strlen(expect));
+    assert_memory_equal(c.data, expect, c.len);
+    yx_copy_free(&c);
+}
+
 static void test_arena(void **state)
 {
     (void)state;
@@ -69,9 +91,8 @@ static void test_arena(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty_array),
-        cmocka_unit_test(test_escaping),
-        cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_empty_array), cmocka_unit_test(test_escaping),
+        cmocka_unit_test(test_growth),      cmocka_unit_test(test_copy_rows),
         cmocka_unit_test(test_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
