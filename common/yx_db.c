@@ -18,9 +18,22 @@ static void s_remember(PGconn *db, const PGresult *res)
     s_error[strcspn(s_error, "\n")] = '\0';
 }
 
+/* Server notices ("already exists, skipping") would break the JSON log lines on stderr. */
+static void s_on_notice(void *arg, const char *message)
+{
+    (void)arg;
+    yx_debug(NULL, "postgresql: %.*s", (int)strcspn(message, "\n"), message);
+}
+
+void yx_db_log_notices(PGconn *db)
+{
+    PQsetNoticeProcessor(db, s_on_notice, NULL);
+}
+
 PGconn *yx_db_connect(const char *url)
 {
     PGconn *db = PQconnectdb(url);
+    yx_db_log_notices(db);
     if (PQstatus(db) != CONNECTION_OK) {
         yx_error(NULL, "could not connect to database: %s", PQerrorMessage(db));
         PQfinish(db);

@@ -4,6 +4,10 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+/* Sends the server's notices to the debug log instead of stderr as plain text. Done by
+ * yx_db_connect; call it on connections made otherwise. */
+void yx_db_log_notices(PGconn *db);
+
 /* Connects and checks; logs and returns NULL on failure. */
 PGconn *yx_db_connect(const char *url);
 

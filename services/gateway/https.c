@@ -58,8 +58,8 @@ static SSL_CTX *s_ctx_new(const yx_https_config_t *config)
 }
 
 /* Never returns NULL (that would mean plain text on the TLS port). Without an SSL object
- * the connection gets one end of an unconnected pair: setting the socket on it fails, so
- * nothing is ever read or written, and evhttp closes the socket at its idle timeout. */
+ * the connection gets one end of an unconnected pair: evhttp cannot attach the socket to
+ * it, so it closes the connection at once. */
 static struct bufferevent *s_bevcb(struct event_base *base, void *arg)
 {
     yx_https_t *self = arg;

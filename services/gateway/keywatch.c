@@ -103,17 +103,10 @@ static void s_on_notify(evutil_socket_t fd, short what, void *arg)
     yx_info(NULL, "api keys reloaded: %zu active", yx_keys_count(self->keys));
 }
 
-/* Server notices ("already exists, skipping") would break the JSON-lines log. */
-static void s_on_notice(void *arg, const char *message)
-{
-    (void)arg;
-    yx_debug(NULL, "postgres: %.*s", (int)strcspn(message, "\n"), message);
-}
-
 /* Connected: migrate, LISTEN, then load (in that order, so no change falls in between). */
 static void s_on_connected(yx_keywatch_t *self)
 {
-    PQsetNoticeProcessor(self->db, s_on_notice, NULL);
+    yx_db_log_notices(self->db);
     if (yx_db_migrate(self->db, "auth", gateway_migrations, gateway_migrations_count) < 0 ||
         yx_db_exec(self->db, "LISTEN " CHANNEL, 0, NULL) < 0 || s_reload(self) < 0) {
         yx_warn(NULL, "could not prepare the key store; retrying in %d ms", self->backoff_ms);

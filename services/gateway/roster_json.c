@@ -18,9 +18,11 @@ static json_t *s_string(const char *s)
     return j;
 }
 
+/* Every documented field is present, "" when empty: clients and spreadsheets get one
+ * stable shape per object. */
 static void s_set_str(json_t *obj, const char *key, const char *value)
 {
-    if (value && *value) json_object_set_new(obj, key, s_string(value));
+    json_object_set_new(obj, key, s_string(value ? value : ""));
 }
 
 static void s_set_uint(json_t *obj, const char *key, uint32_t value)
@@ -122,7 +124,8 @@ static json_t *s_list(json_t *items, const char *next_cursor)
 {
     json_t *o = json_object();
     json_object_set_new(o, "items", items);
-    s_set_str(o, "next_cursor", next_cursor);
+    if (next_cursor && *next_cursor) /* absent on the last page */
+        json_object_set_new(o, "next_cursor", s_string(next_cursor));
     return o;
 }
 

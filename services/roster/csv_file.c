@@ -1,6 +1,7 @@
 #include "csv_file.h"
 #include "yx_text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +55,11 @@ yx_csv_t *csv_file_open(sync_t *sync, const char *file, const char *data, size_t
     yx_csv_t *table = yx_csv_parse(text, len, &s_limits, err, sizeof err);
     free(decoded);
     if (!table) {
-        sync_problem(sync, file, 0, NULL, "%s", err);
+        /* the parser names the line in its message; report it where an admin looks */
+        unsigned line = 0;
+        int skip = 0;
+        if (sscanf(err, "line %u: %n", &line, &skip) < 1) skip = 0;
+        sync_problem(sync, file, line, NULL, "%s", err + skip);
         return NULL;
     }
     sync->tables[sync->ntables++] = table;

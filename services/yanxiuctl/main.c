@@ -102,12 +102,6 @@ static int s_parse_create(int argc, char **argv, yx_key_spec_t *spec)
     return 0;
 }
 
-static void s_ignore_notice(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message;
-}
-
 static PGconn *s_connect(void)
 {
     const char *url = yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:55432/yanxiu");
@@ -116,7 +110,6 @@ static PGconn *s_connect(void)
         fprintf(stderr, "yanxiuctl: could not connect to the database\n");
         return NULL;
     }
-    PQsetNoticeProcessor(db, s_ignore_notice, NULL); /* "already exists, skipping" */
     /* Works before the gateway ever ran: the schema comes with the tool. */
     if (yx_db_migrate(db, "auth", gateway_migrations, gateway_migrations_count) < 0) {
         fprintf(stderr, "yanxiuctl: could not prepare schema auth\n");

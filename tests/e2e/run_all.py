@@ -8,6 +8,8 @@ import importlib
 import inspect
 import os
 import sys
+
+sys.dont_write_bytecode = True  # keep the source tree clean
 import time
 import traceback
 

@@ -27,6 +27,17 @@ def test_request_id_echoed_and_generated():
     check(r[1].get("x-request-id"), "401 response without X-Request-Id: %r" % r[1])
 
 
+def test_unknown_route_404():
+    for path in ("/api/v1/nope", "/api/v2/schools", "/api/v1/schools/x/y/z"):
+        r = yx.get(path, yx.county())
+        eq(r[0], 404, "GET %s (%r)" % (path, r))
+        check(isinstance(r[2], dict) and r[2].get("error"), "GET %s: body not a JSON error: %r" % (path, r))
+    r = yx.get("/api/v1/teachers/no-such-teacher-" + yx.sfx(), yx.county())
+    eq(r[0], 404, "unknown teacher (%r)" % (r,))
+    r = yx.get("/api/v1/schools/no-such-school-" + yx.sfx(), yx.county())
+    eq(r[0], 404, "unknown school (%r)" % (r,))
+
+
 def test_unauthenticated_401():
     cases = [("no key", {}),
              ("bad bearer", {"token": "yx_nosuchkey_0123456789abcdef"}),

@@ -8,9 +8,7 @@ HEAD = "工号,姓名,学校,学科,年级,手机,邮箱,教研组,备课组,性
 
 
 def _counts(r):
-    eq(len(r[2].get("files", [])), 1, "files entries of a teachers.csv sync (%r)" % (r,))
-    f = r[2]["files"][0]
-    return f["created"], f["updated"], f["deactivated"], f["unchanged"]
+    return yx.counts(r, "teachers.csv")
 
 
 def _groups(tid):
@@ -25,7 +23,7 @@ def test_gb18030_csv_creates_teachers_with_groups():
         HEAD,
         "%s,张伟,%s,数学,七年级,13900000001,zhangwei@%s.example.cn,数学教研组,七年级数学备课组,男,在职" % (z[0], school, s),
         "%s,李娜,%s,数学,七年级,13900000002,,数学教研组,七年级数学备课组,女,在职" % (z[1], name),
-        "%s,欧阳修,%s,语文,八年级,,,语文教研组,,男,离职" % (z[2], school),
+        "%s,欧阳修,%s,语文,八年级,,,语文教研组,,男,在职" % (z[2], school),
     ]) + "\r\n"
     data = text.encode("gb18030")
     check(data != text.encode("utf-8"), "test data is not really GB18030")
@@ -45,7 +43,7 @@ def test_gb18030_csv_creates_teachers_with_groups():
     eq(_groups(z[1]), [("七年级数学备课组", "preparation", "member"), ("数学教研组", "research", "member")],
        "groups of 李娜")
     j = yx.teacher_json(z[2])
-    eq((j["name"], j["status"], j["subject"]), ("欧阳修", "inactive", "语文"), "欧阳修 (离职)")
+    eq((j["name"], j["status"], j["subject"]), ("欧阳修", "active", "语文"), "欧阳修")
 
     gl = yx.list_all("/api/v1/schools/%s/groups" % school)[0]
     by_name = {g["name"]: g for g in gl}
@@ -61,6 +59,25 @@ def test_gb18030_csv_creates_teachers_with_groups():
     eq(again[0], 200, "same GB18030 csv again")
     eq(_counts(again), (0, 0, 0, 3), "re-sync of the same teachers.csv")
     eq(len(yx.list_all("/api/v1/schools/%s/groups" % school)[0]), 3, "groups after re-sync")
+
+    # 欧阳修 leaves (离职): deactivated, still readable, the others untouched
+    left = text.replace("语文教研组,,男,在职", "语文教研组,,男,离职").encode("gb18030")
+    r = yx.upload_csv(left)
+    eq(r[0], 200, "teachers.csv with 离职 (%r)" % (r,))
+    eq(_counts(r), (0, 0, 1, 2), "counts of the 离职 sync")
+    eq({k: v["status"] for k, v in yx.teachers_of(school).items()},
+       {z[0]: "active", z[1]: "active", z[2]: "inactive"}, "statuses after 离职")
+
+
+def test_new_teacher_listed_as_departed_recorded_inactive():
+    s, school, _ = yx.make_school(0)
+    tid = "gone-" + s
+    text = HEAD + "\n" + "%s,赵敏,%s,物理,九年级,,,,,女,离职\n" % (tid, school)
+    r = yx.upload_csv(text.encode("gb18030"))
+    eq(r[0], 200, "teachers.csv with one unknown 离职 teacher (%r)" % (r,))
+    eq(_counts(r), (1, 0, 0, 0), "an upsert of a new 离职 teacher creates it")
+    j = yx.teacher_json(tid)
+    eq((j["name"], j["status"]), ("赵敏", "inactive"), "new 离职 teacher")
 
 
 def test_utf8_bom_csv_and_existing_groups_reused():
@@ -94,7 +111,7 @@ def test_bad_chinese_csv_refused_with_locations():
         "ok2-%s,,%s,在职" % (s, school),          # 姓名 missing
         ",吴磊,%s,在职" % school,                  # 工号 missing
         "ok4-%s,郑爽,no-such-school-%s,在职" % (s, s),  # unknown school
-        "ok5-%s,孙丽,%s,退休" % (s, school),        # unknown 状态
+        "ok5-%s,孙丽,%s,请假" % (s, school),        # unknown 状态 (退休 is a valid one)
     ]) + "\r\n"
     r = yx.upload_csv(text.encode("gb18030"))
     eq(r[0], 422, "bad teachers.csv (%r)" % (r,))

@@ -33,6 +33,35 @@ def test_5000_teachers_one_bad_row():
     eq(yx.get("/api/v1/teachers/b1-" + s, yx.county())[0], 404, "first row of the refused bundle")
 
 
+def test_every_missing_required_user_field_listed():
+    s, school, existing = yx.make_school(1)
+    before = yx.teachers_of(school)
+    required = ["sourcedId", "enabledUser", "orgSourcedIds", "role", "username", "givenName", "familyName"]
+    rows = [yx.teacher("ok-" + s, school, "好", "吕", mode="delta")]
+    for i, col in enumerate(required):
+        r = yx.teacher("req%d-%s" % (i, s), school, "名", "吕", mode="delta")
+        r[col] = ""
+        rows.append(r)
+    r = yx.upload(yx.bundle("delta", {"users.csv": rows}), "delta")
+    eq(r[0], 422, "users.csv with one missing required field per row (%r)" % (r,))
+    _only(yx.problems(r), [("users.csv", i + 3, col) for i, col in enumerate(required)],
+          "missing required fields")
+    r = yx.upload(yx.bundle("delta", {"users.csv": rows}), "delta", dry_run=True)
+    eq(r[0], 422, "the same bundle as a dry run (%r)" % (r,))
+    eq(len(yx.problems(r)), len(required), "dry run problems")
+    eq(yx.teachers_of(school), before, "teachers after the refused bundle")
+    eq(yx.get("/api/v1/teachers/ok-" + s, yx.county())[0], 404, "good row of the refused bundle")
+
+
+def test_user_of_unknown_school_refused():
+    s = yx.sfx()
+    rows = [yx.teacher("t1-" + s, "no-such-school-" + s, "一", "施", mode="delta")]
+    r = yx.upload(yx.bundle("delta", {"users.csv": rows}), "delta")
+    eq(r[0], 422, "teacher of a school that does not exist (%r)" % (r,))
+    _only(yx.problems(r), [("users.csv", 2, "orgSourcedIds")], "unknown school")
+    eq(yx.get("/api/v1/teachers/t1-" + s, yx.county())[0], 404, "teacher of the refused bundle")
+
+
 def test_invalid_utf8_in_csv():
     s = yx.sfx()
     school = "sch-" + s
@@ -117,6 +146,26 @@ def test_problem_line_is_physical_line():
     # t1 spans lines 2-4, so t2 is on physical line 5
     _only(yx.problems(r), [("users.csv", 5, "givenName")], "multi-line cell")
     eq(yx.get("/api/v1/schools/" + school, yx.county())[0], 404, "school of the refused bundle")
+
+
+def test_malformed_quoting_names_its_line():
+    s, school, existing = yx.make_school(1)
+    before = yx.teachers_of(school)
+    users = yx.csv_bytes(yx.USERS_H, [yx.teacher("q1-" + s, school, "一", "沈", mode="delta"),
+                                      yx.teacher("q2-" + s, school, "XXQ", "沈", mode="delta")])
+    users = users.replace(b"XXQ", b'a"b"c')  # a stray quote inside an unquoted field, line 3
+    r = yx.upload(yx.bundle("delta", {}, raw={"users.csv": users}), "delta")
+    eq(r[0], 422, "users.csv with a stray quote (%r)" % (r,))
+    probs = yx.problems(r)
+    eq([(p.get("file"), p.get("line")) for p in probs], [("users.csv", 3)],
+       "malformed quoting location (%s)" % json.dumps(probs, ensure_ascii=False))
+    csv = "工号,姓名,学校\nq3-%s,沈三,%s\nq4-%s,=HYP\"x\",%s\n" % (s, school, s, school)
+    r = yx.upload_csv(csv.encode("utf-8"))
+    eq(r[0], 422, "teachers.csv with a stray quote (%r)" % (r,))
+    probs = yx.problems(r)
+    eq([p.get("line") for p in probs], [3], "teachers.csv malformed quoting line (%s)"
+       % json.dumps(probs, ensure_ascii=False))
+    eq(yx.teachers_of(school), before, "teachers after the refused uploads")
 
 
 def test_malformed_zip_400():

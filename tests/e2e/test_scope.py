@@ -88,3 +88,20 @@ def test_teacher_key_reads_only_itself():
     r = yx.upload_csv(("工号,姓名,学校\n%s,改名,%s\n" % (t[1], A)).encode("utf-8"), token=key)
     eq(r[0], 403, "teacher uploads a teachers.csv (%r)" % (r,))
     eq(yx.teachers_of(A), before, "teachers after the teacher's refused uploads")
+
+
+def test_platform_key_reads_no_roster():
+    s, A, t = yx.make_school(1)
+    cred = yx.create_key("platform", platform="e2e-" + s)
+    check(":" in cred, "platform credential is keyid:secret, got %r" % cred)
+    r = yx.get("/api/v1/districts", basic=cred)
+    eq(r[0], 403, "platform GET /api/v1/districts (%r)" % (r,))
+    _denied(yx.get("/api/v1/teachers/" + t[0], basic=cred), "platform GET teacher")
+    _denied(yx.get("/api/v1/schools/%s/teachers" % A, basic=cred), "platform GET school's teachers")
+    before = yx.teachers_of(A)
+    r = yx.request("POST", "/api/v1/roster/oneroster?mode=delta", basic=cred, content_type="application/zip",
+                   body=yx.bundle("delta", {"users.csv": [yx.teacher(t[0], A, "改", "王", mode="delta")]}))
+    eq(r[0], 403, "platform uploads a bundle (%r)" % (r,))
+    eq(yx.teachers_of(A), before, "teachers after the platform's refused upload")
+    bad = cred.split(":")[0] + ":" + "x" * 20
+    eq(yx.get("/api/v1/districts", basic=bad)[0], 401, "platform key id with a wrong secret")

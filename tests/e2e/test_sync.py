@@ -191,9 +191,19 @@ def test_formula_cells_stored_inert():
     eq(j["given_name"], "'=cmd|' /C calc'!A0", "given_name stored inert")
     eq(j["family_name"], "'@SUM(1+1)*cmd|' /C calc'!A0", "family_name stored inert")
     eq(j["subject"], "'+1+1", "subject stored inert")
-    csv = "工号,姓名,学校,学科\n%s,=HYPERLINK(\"http://x\"),%s,-2+3\n" % ("t2-" + s, school)
-    r = yx.upload_csv(csv.encode("utf-8"))
+    csv = yx.csv_bytes(["工号", "姓名", "学校", "学科"], [["t2-" + s, '=HYPERLINK("http://x")', school, "-2+3"]])
+    r = yx.upload_csv(csv)
     eq(r[0], 200, "teachers.csv with formula cells (%r)" % (r,))
     j = yx.teacher_json("t2-" + s)
     eq(j["name"], "'=HYPERLINK(\"http://x\")", "name from 姓名 stored inert")
     eq(j["subject"], "'-2+3", "学科 stored inert")
+
+
+def test_teacher_json_has_every_documented_field():
+    s, school, ids = yx.make_school(0)
+    r = yx.upload_csv(yx.csv_bytes(["工号", "姓名", "学校"], [["min-" + s, "林", school]]))
+    eq(r[0], 200, "minimal teachers.csv (%r)" % (r,))
+    j = yx.teacher_json("min-" + s)
+    fields = ["id", "school_id", "name", "given_name", "family_name", "username", "identifier", "email",
+              "phone", "subject", "grade", "status", "groups", "mentor_ids", "mentee_ids"]
+    eq([f for f in fields if f not in j], [], "documented teacher fields missing from %r" % j)

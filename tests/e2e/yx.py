@@ -209,19 +209,22 @@ def ctl(*args, check_rc=True):
     return p
 
 
-def create_key(role, school=None, teacher=None):
+def create_key(role, school=None, teacher=None, platform=None):
+    """The credential: a bearer token, or "keyid:secret" (HTTP Basic) for a platform."""
     args = ["key", "create", "--role", role]
     if school:
         args += ["--school", school]
     if teacher:
         args += ["--teacher", teacher]
+    if platform:
+        args += ["--platform", platform]
     out = ctl(*args).stdout.strip().splitlines()
     check(out, "yanxiuctl key create printed nothing")
     token = out[-1].strip()
     # the gateway learns of new keys asynchronously (LISTEN/NOTIFY): wait until it knows this one
     deadline = time.time() + 5
     while True:
-        r = get("/api/v1/districts", token)
+        r = get("/api/v1/districts", **({"basic": token} if platform else {"token": token}))
         if r[0] != 401:
             return token
         check(time.time() < deadline, "new %s key still refused after 5 s: %r" % (role, r))
