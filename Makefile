@@ -18,7 +18,8 @@ UNITS    := $(patsubst tests/unit/%.c,build/test/%,$(UNIT_SRC))
 
 obj = $(patsubst %.c,build/obj/$(1)/%.o,$(2))
 
-.PHONY: all deps run up down test unit e2e bench clean fmt
+.PHONY: all deps deps-check run up down test unit e2e bench clean fmt
+.SECONDARY: # objects and generated sources are kept, so a second build compiles nothing
 all: deps-check $(BINS)
 
 deps:

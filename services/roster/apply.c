@@ -99,32 +99,50 @@ typedef struct {
     bool *seen;
 } stored_t;
 
+/* A stored row's identity: a person's sourcedId is unique county-wide (they may move
+ * between schools); every other row is known by its tenant and id. */
+static const char *s_key(sync_t *self, const entity_t *e, const char *tenant, const char *id)
+{
+    return e->id == E_USERS ? id : yx_arena_printf(self->arena, "%s\x1f%s", tenant, id);
+}
+
+/* The stored rows the upload can touch: those of the tenants it covers or names, and for
+ * people also those with its ids wherever they are. */
 static int s_load_stored(sync_t *self, const entity_t *e, stored_t *st)
 {
     yx_pgarray_t tenants, ids;
     yx_pgarray_init(&tenants);
     yx_pgarray_init(&ids);
     const rowset_t *set = &self->sets[e->id];
-    for (size_t r = 0; r < set->count; r++)
+    yx_strmap_t *named = yx_strmap_new(64);
+    if (e->county_scoped)
+        yx_pgarray_add(&tenants, self->county_id);
+    else if (!self->delta) { /* bulk: the covered schools, whose absent rows are deactivated */
+        const rowset_t *schools = &self->sets[E_SCHOOLS];
+        for (size_t r = 0; r < schools->count; r++)
+            if (yx_strmap_put(named, schools->rows[r].id, (void *)1) == 0)
+                yx_pgarray_add(&tenants, schools->rows[r].id);
+        if (!schools->count && yx_strmap_size(self->covered_schools) &&
+            yx_strmap_put(named, self->principal->school_id, (void *)1) == 0)
+            yx_pgarray_add(&tenants, self->principal->school_id);
+    }
+    for (size_t r = 0; !e->county_scoped && r < set->count; r++)
+        if (yx_strmap_put(named, set->rows[r].tenant, (void *)1) == 0)
+            yx_pgarray_add(&tenants, set->rows[r].tenant);
+    for (size_t r = 0; e->id == E_USERS && r < set->count; r++)
         yx_pgarray_add(&ids, set->rows[r].id);
+    yx_strmap_destroy(&named);
+
     char cols[1024], sql[2048];
     s_columns(cols, sizeof cols, e, ", \"%s\"%.0s");
     snprintf(sql, sizeof sql,
-             "SELECT %s, id%s, status FROM roster.%s WHERE %s = ANY($1::text[]) OR "
-             "id = ANY($2::text[])",
-             s_tenant_column(e), cols, e->table, s_tenant_column(e));
-    /* covered schools: the strmap is filled from the school rows, or the admin's school */
-    const rowset_t *schools = &self->sets[E_SCHOOLS];
-    if (!e->county_scoped && !self->delta && set->present) {
-        for (size_t r = 0; r < schools->count; r++)
-            yx_pgarray_add(&tenants, schools->rows[r].id);
-        if (!schools->count && yx_strmap_size(self->covered_schools))
-            yx_pgarray_add(&tenants, self->principal->school_id);
-    }
+             "SELECT %s, id%s, status FROM roster.%s WHERE %s = ANY($1::text[])%s",
+             s_tenant_column(e), cols, e->table, s_tenant_column(e),
+             e->id == E_USERS ? " OR id = ANY($2::text[])" : "");
     const char *const params[] = {yx_pgarray_text(&tenants), yx_pgarray_text(&ids)};
-    /* ids are unique county-wide: look across schools to catch one used elsewhere */
+    /* a person's id may be taken in another school: look across schools */
     int rc = scope_widen(self->db);
-    st->res = rc == 0 ? yx_db_query(self->db, sql, 2, params) : NULL;
+    st->res = rc == 0 ? yx_db_query(self->db, sql, e->id == E_USERS ? 2 : 1, params) : NULL;
     yx_pgarray_free(&tenants);
     yx_pgarray_free(&ids);
     if (!st->res || scope_apply(self->db, self->principal) < 0) return -1;
@@ -132,7 +150,8 @@ static int s_load_stored(sync_t *self, const entity_t *e, stored_t *st)
     st->by_id = yx_strmap_new((size_t)n + 16);
     st->seen = calloc((size_t)n + 1, 1);
     for (int i = 0; i < n; i++)
-        yx_strmap_put(st->by_id, PQgetvalue(st->res, i, 1), (void *)(uintptr_t)(i + 1));
+        yx_strmap_put(st->by_id, s_key(self, e, PQgetvalue(st->res, i, 0), PQgetvalue(st->res, i, 1)),
+                      (void *)(uintptr_t)(i + 1));
     return 0;
 }
 
@@ -196,7 +215,7 @@ static int s_apply_entity(sync_t *self, const entity_t *e, events_t *ev)
 
     for (size_t r = 0; r < set->count; r++) {
         row_t *row = &set->rows[r];
-        int i = (int)(uintptr_t)yx_strmap_get(st.by_id, row->id) - 1;
+        int i = (int)(uintptr_t)yx_strmap_get(st.by_id, s_key(self, e, row->tenant, row->id)) - 1;
         if (i >= 0) st.seen[i] = true;
         const char *stored_tenant = i >= 0 ? PQgetvalue(st.res, i, 0) : NULL;
         if (stored_tenant && strcmp(stored_tenant, row->tenant) != 0 && !sync_is_county(self)) {

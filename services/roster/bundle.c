@@ -6,6 +6,7 @@
 #include "yx_zip.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,9 +27,11 @@ static bool s_in(const char *value, const char *const *list)
 
 static bool s_valid_date(const char *s)
 {
-    int y, m, d;
-    char tail;
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return false;
+    static const char shape[] = "dddd-dd-dd";
+    for (int i = 0; i < 10; i++)
+        if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != '-') return false;
+    if (s[10]) return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
     static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     return y >= 1900 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] &&
            !(m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400)));

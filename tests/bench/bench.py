@@ -60,6 +60,7 @@ BUS_MAX_SECONDS, BUS_MAX_IN_FLIGHT = 5, 64
 IDLE_RSS_TARGET_MIB = 20
 HWM_TARGET_MIB = 200
 SOAK_GROWTH_FLAG_MIB = 5
+SOAK_SETTLE_S = 1.0
 WRK_ARGS = ["-t2", "-c64", "-d10s"]
 
 MiB = 1024 * 1024
@@ -657,6 +658,9 @@ def soak(bundle, token, pids, seconds):
                 out[svc] = None
         return out
 
+    # start and end are both sampled idle, a moment after the last request: the roster answers
+    # before it frees a sync's memory, so a sample taken on the answer catches it mid-way
+    time.sleep(SOAK_SETTLE_S)
     start = sample()
     peak = dict(start)
     last = start
@@ -685,6 +689,8 @@ def soak(bundle, token, pids, seconds):
             next_report += 15
             say(f"   {syncs} syncs; RSS " + ", ".join(
                 f"{s} {mib(k):.1f} MiB" if k else f"{s} gone" for s, k in last.items()))
+    time.sleep(SOAK_SETTLE_S)
+    last = sample()
     say(f"   {syncs} syncs ({errors} failed)"
         + (f", sync median {statistics.median(t_sync):.3f} s, max {max(t_sync):.3f} s" if t_sync else ""))
     for svc in pids:
@@ -796,7 +802,13 @@ def main():
     return 0
 
 
+def on_term(signum, frame):
+    # unwinds like an exception: subprocess.run kills its child, finally blocks stop nginx
+    raise SystemExit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_term)
     try:
         sys.exit(main())
     except KeyboardInterrupt:

@@ -53,11 +53,16 @@ fi
 rm -rf "$var"
 mkdir -p "$var"
 
-stack_started=0
+stack_started=0 bench_pid=
 # shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    # interrupted: bench.py stops what it runs (wrk, nginx) on TERM
+    if [ -n "$bench_pid" ] && kill -0 "$bench_pid" 2>/dev/null; then
+        kill -s TERM "$bench_pid" 2>/dev/null || true
+        wait "$bench_pid" 2>/dev/null || true
+    fi
     stop_nginx
     if [ "$stack_started" = 1 ]; then
         echo "bench: stopping the throwaway stack"
@@ -83,6 +88,10 @@ if ! (umask 077 && build/bin/yanxiuctl key create --role county_admin | tail -n 
     : >"$token_file"
 fi
 
+# in the background, so that a signal reaches the trap at once rather than after the bench
+python3 tests/bench/bench.py --token-file "$token_file" &
+bench_pid=$!
 rc=0
-python3 tests/bench/bench.py --token-file "$token_file" || rc=$?
+wait "$bench_pid" || rc=$?
+bench_pid=
 exit "$rc"
