@@ -100,7 +100,7 @@ static bool s_map_columns(sync_t *self, const entity_t *entity, const yx_csv_t *
     }
     /* columns of the specification the county has no use for pass silently */
     static const char *const common[] = {"sourcedId", "status", "dateLastModified", "type",
-                                         "userIds", "agentSourcedIds", "password", "subjectCodes",
+                                         "agentSourcedIds", "password", "subjectCodes",
                                          NULL};
     for (size_t c = 0; warn && c < yx_csv_cols(t); c++) {
         const char *h = yx_csv_header(t, c);

@@ -48,6 +48,8 @@ static void s_route(request_t *req, const Yx__RosterRequest *in, Yx__RosterReply
     case YX__ROSTER_REQUEST__OP_LIST_TEACHERS: return op_list_teachers(req, in->list_teachers, reply);
     case YX__ROSTER_REQUEST__OP_LIST_GROUPS: return op_list_groups(req, in->list_groups, reply);
     case YX__ROSTER_REQUEST__OP_GET_TEACHER: return op_get_teacher(req, in->get_teacher, reply);
+    case YX__ROSTER_REQUEST__OP_LIST_IDENTITIES:
+        return op_list_identities(req, in->list_identities, reply);
     default: return request_fail(reply, 400, "unknown operation");
     }
 }

@@ -43,6 +43,7 @@ static const field_t s_user_fields[] = {
     {"phone", "phone", false, NULL, false},
     {"grades", "grades", false, NULL, false},
     {"subject", "metadata.subject", false, NULL, false},
+    {"user_ids", "userIds", false, NULL, false},
 };
 static const field_t s_course_fields[] = {
     {"title", "title", true, NULL, false},

@@ -334,3 +334,61 @@ void op_get_teacher(request_t *req, const Yx__GetTeacher *op, Yx__RosterReply *r
     reply->result_case = YX__ROSTER_REPLY__RESULT_TEACHER;
     reply->teacher = t;
 }
+
+/* "{platform:id},{ldap:x}" -> "platform:id", "ldap:x" */
+static void s_platform_ids(request_t *req, const char *user_ids, Yx__Identity *out)
+{
+    size_t cap = 1;
+    for (const char *p = user_ids; *p; p++)
+        cap += *p == ',';
+    out->platform_ids = s_items(req, (int)cap);
+    for (const char *p = user_ids; *p;) {
+        size_t n = strcspn(p, ",");
+        const char *start = p, *end = p + n;
+        while (start < end && (*start == '{' || *start == ' '))
+            start++;
+        while (end > start && (end[-1] == '}' || end[-1] == ' '))
+            end--;
+        if (end > start)
+            out->platform_ids[out->n_platform_ids++] =
+                yx_arena_strndup(req->arena, start, (size_t)(end - start));
+        p += n + (p[n] == ',');
+    }
+}
+
+void op_list_identities(request_t *req, const Yx__ListIdentities *op, Yx__RosterReply *reply)
+{
+    if (req->principal->role != YX__ROLE__ROLE_SYSTEM)
+        return request_fail(reply, 403, "identities are for services only");
+    if (!s_scoped(req, reply)) return;
+    const char *params[3] = {req->county_id};
+    int n;
+    char *next;
+    PGresult *res = s_page(
+        req,
+        "SELECT u.id, u.school_id, coalesce(s.district_id, ''), u.email, u.status,"
+        " u.family_name || u.given_name, u.user_ids FROM roster.users u"
+        " LEFT JOIN roster.schools s ON s.county_id = $1 AND s.id = u.school_id"
+        " WHERE u.role = 'teacher' AND u.id > $2 ORDER BY u.id LIMIT $3",
+        1, params, op->page, &n, &next);
+    if (!res) return request_fail(reply, 503, "the database did not answer");
+    Yx__IdentityList *list = yx_arena_alloc(req->arena, sizeof *list);
+    yx__identity_list__init(list);
+    list->items = s_items(req, n);
+    for (int i = 0; i < n; i++) {
+        Yx__Identity *id = yx_arena_alloc(req->arena, sizeof *id);
+        yx__identity__init(id);
+        id->teacher_id = s_dup(req, res, i, 0);
+        id->school_id = s_dup(req, res, i, 1);
+        id->district_id = s_dup(req, res, i, 2);
+        id->email = s_dup(req, res, i, 3);
+        id->status = s_dup(req, res, i, 4);
+        id->name = s_dup(req, res, i, 5);
+        s_platform_ids(req, PQgetvalue(res, i, 6), id);
+        list->items[list->n_items++] = id;
+    }
+    list->next_cursor = next;
+    PQclear(res);
+    reply->result_case = YX__ROSTER_REPLY__RESULT_IDENTITIES;
+    reply->identities = list;
+}

@@ -31,5 +31,6 @@ void op_get_school(request_t *req, const Yx__GetSchool *op, Yx__RosterReply *rep
 void op_list_teachers(request_t *req, const Yx__ListTeachers *op, Yx__RosterReply *reply);
 void op_list_groups(request_t *req, const Yx__ListGroups *op, Yx__RosterReply *reply);
 void op_get_teacher(request_t *req, const Yx__GetTeacher *op, Yx__RosterReply *reply);
+void op_list_identities(request_t *req, const Yx__ListIdentities *op, Yx__RosterReply *reply);
 
 #endif
