@@ -11,7 +11,7 @@ PROTOS   := $(wildcard proto/*.proto)
 GEN_C    := $(patsubst proto/%.proto,build/gen/%.pb-c.c,$(PROTOS))
 GEN_H    := $(GEN_C:.c=.h)
 LIB_SRC  := $(wildcard common/*.c) $(GEN_C)
-SERVICES := gateway roster
+SERVICES := gateway roster credits
 BINS     := $(addprefix build/bin/yanxiu-,$(SERVICES)) build/bin/yanxiuctl build/bin/yanxiu-bench-bus
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNITS    := $(patsubst tests/unit/%.c,build/test/%,$(UNIT_SRC))

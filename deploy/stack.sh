@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole yanxiu stack on one machine: private PostgreSQL, TLS files and every daemon.
-# Usage: stack.sh run|up|down|status|start SVC|stop SVC|kill SVC     (SVC: roster gateway)
+# Usage: stack.sh run|up|down|status|start SVC|stop SVC|kill SVC     (SVC: roster credits gateway)
 #   up    start everything in the background, return when /readyz is green
 #   down  stop the daemons (TERM, KILL after 10 s) and PostgreSQL
 #   run   up, load the demo county once, print what to try, wait for Ctrl-C, then down
@@ -17,11 +17,12 @@ export YANXIU_VAR_DIR=$var
 export YANXIU_PG_PORT=${YANXIU_PG_PORT:-55432}
 export YANXIU_HTTPS_ADDR=${YANXIU_HTTPS_ADDR:-127.0.0.1:8443}
 export YANXIU_ROSTER_ENDPOINT=${YANXIU_ROSTER_ENDPOINT:-tcp://127.0.0.1:5601}
+export YANXIU_CREDITS_ENDPOINT=${YANXIU_CREDITS_ENDPOINT:-tcp://127.0.0.1:5602}
 export YANXIU_DB_URL=${YANXIU_DB_URL:-postgresql://yanxiu@127.0.0.1:$YANXIU_PG_PORT/yanxiu}
 export YANXIU_TLS_CERT=${YANXIU_TLS_CERT:-$var/tls/cert.pem}
 export YANXIU_TLS_KEY=${YANXIU_TLS_KEY:-$var/tls/key.pem}
 
-services=(roster gateway) # start order; stopped in reverse
+services=(roster credits gateway) # start order; stopped in reverse
 addr=$YANXIU_HTTPS_ADDR
 base=https://$addr
 logdir=$var/log
@@ -42,9 +43,9 @@ pid_of() { # prints the pid of a running SVC, fails when it is not running
 
 check_svc() {
     case ${1:-} in
-    roster | gateway) ;;
+    roster | credits | gateway) ;;
     *)
-        echo "stack.sh: unknown service '${1:-}' (roster, gateway)" >&2
+        echo "stack.sh: unknown service '${1:-}' (roster, credits, gateway)" >&2
         exit 2
         ;;
     esac
@@ -231,7 +232,7 @@ kill)
     stop_svc "$2" KILL
     ;;
 *)
-    echo "usage: $0 run|up|down|status|start SVC|stop SVC|kill SVC   (SVC: roster gateway)" >&2
+    echo "usage: $0 run|up|down|status|start SVC|stop SVC|kill SVC   (SVC: roster credits gateway)" >&2
     exit 2
     ;;
 esac

@@ -54,12 +54,13 @@ if [ "$e2e" = 1 ]; then
     export YANXIU_PG_PORT=55442
     export YANXIU_HTTPS_ADDR=127.0.0.1:8444
     export YANXIU_ROSTER_ENDPOINT=tcp://127.0.0.1:5611
+    export YANXIU_CREDITS_ENDPOINT=tcp://127.0.0.1:5612
     export YANXIU_BUS_TIMEOUT_MS=5000
     export YANXIU_DB_URL=postgresql://yanxiu@127.0.0.1:$YANXIU_PG_PORT/yanxiu
     export YANXIU_TLS_CERT=$YANXIU_VAR_DIR/tls/cert.pem
     export YANXIU_TLS_KEY=$YANXIU_VAR_DIR/tls/key.pem
     export YANXIU_REPO=$root
-    unset YANXIU_ROSTER_BIND
+    unset YANXIU_ROSTER_BIND YANXIU_CREDITS_BIND
 
     # a previous run killed half-way may have left its stack running: stop it before wiping
     if [ -d "$YANXIU_VAR_DIR" ]; then deploy/stack.sh down >/dev/null 2>&1 || true; fi

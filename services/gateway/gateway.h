@@ -16,7 +16,7 @@ typedef struct yx_keywatch yx_keywatch_t;
 #define YX_PATH_ID_MAX 255
 
 /* The services the gateway calls; the index is also their metrics label. */
-enum { YX_SVC_ROSTER, YX_SVC_COUNT };
+enum { YX_SVC_ROSTER, YX_SVC_CREDITS, YX_SVC_COUNT };
 
 typedef struct {
     const char *name;
@@ -44,7 +44,8 @@ typedef struct {
     double started;             /* monotonic seconds */
     const yx_key_t *key;        /* valid during dispatch only: a reload frees it */
     char request_id[YX_REQUEST_ID_MAX + 1];
-    char id[YX_PATH_ID_MAX + 1]; /* the decoded {id} of the path, "" when none */
+    char id[YX_PATH_ID_MAX + 1];  /* the decoded first {id} of the path, "" when none */
+    char id2[YX_PATH_ID_MAX + 1]; /* the second {id} (programs/{id}/teachers/{id}/...) */
 } yx_exchange_t;
 
 #endif

@@ -5,6 +5,7 @@
 #include "http_util.h"
 #include "keywatch.h"
 #include "reply.h"
+#include "credits.pb-c.h"
 #include "roster.pb-c.h"
 
 #include <event2/buffer.h>
@@ -59,6 +60,35 @@ static void s_ready_answer(s_ready_t *ready)
     free(ready);
 }
 
+/* One reader per service: each service's proto has its own reply message. Each writes what
+ * failed into failed[cap], leaving it "" when the service said 200. */
+static void s_status_failed(const Yx__Status *status, char *failed, size_t cap)
+{
+    if (!status)
+        snprintf(failed, cap, "invalid reply");
+    else if (status->code != 200)
+        snprintf(failed, cap, "status %u: %s", status->code, status->message);
+}
+
+static void s_read_roster(const uint8_t *data, size_t size, char *failed, size_t cap)
+{
+    Yx__RosterReply *reply = size ? yx__roster_reply__unpack(NULL, size, data) : NULL;
+    s_status_failed(reply ? reply->status : NULL, failed, cap);
+    if (reply) yx__roster_reply__free_unpacked(reply, NULL);
+}
+
+static void s_read_credits(const uint8_t *data, size_t size, char *failed, size_t cap)
+{
+    Yx__CreditsReply *reply = size ? yx__credits_reply__unpack(NULL, size, data) : NULL;
+    s_status_failed(reply ? reply->status : NULL, failed, cap);
+    if (reply) yx__credits_reply__free_unpacked(reply, NULL);
+}
+
+static void (*const s_readers[YX_SVC_COUNT])(const uint8_t *, size_t, char *, size_t) = {
+    [YX_SVC_ROSTER] = s_read_roster,
+    [YX_SVC_CREDITS] = s_read_credits,
+};
+
 static void s_on_pong(yx_bus_result_t result, const uint8_t *data, size_t size, double elapsed_ms,
                       void *arg)
 {
@@ -71,16 +101,20 @@ static void s_on_pong(yx_bus_result_t result, const uint8_t *data, size_t size, 
         snprintf(failed, sizeof ready->failed[0], "unavailable");
     } else {
         yx_metrics_bus(ready->x->gw->metrics, probe->service, elapsed_ms / 1e3);
-        Yx__RosterReply *reply = size ? yx__roster_reply__unpack(NULL, size, data) : NULL;
-        if (!reply || !reply->status)
-            snprintf(failed, sizeof ready->failed[0], "invalid reply");
-        else if (reply->status->code != 200)
-            snprintf(failed, sizeof ready->failed[0], "status %u: %s", reply->status->code,
-                     reply->status->message);
-        if (reply) yx__roster_reply__free_unpacked(reply, NULL);
+        s_readers[probe->service](data, size, failed, sizeof ready->failed[0]);
     }
     free(probe);
     if (--ready->waiting == 0) s_ready_answer(ready);
+}
+
+/* The header of a ping: the system principal, the probe's own short deadline. */
+static void s_ping_header(yx_exchange_t *x, Yx__RequestHeader *header, Yx__Principal *principal)
+{
+    principal->role = YX__ROLE__ROLE_SYSTEM;
+    header->version = 1;
+    header->request_id = x->request_id;
+    header->principal = principal;
+    header->deadline_unix_ms = yx_now_unix_ms() + x->gw->ready_timeout_ms;
 }
 
 static int s_ping_roster(yx_exchange_t *x, s_probe_t *probe)
@@ -88,12 +122,8 @@ static int s_ping_roster(yx_exchange_t *x, s_probe_t *probe)
     yx_bus_client_t *client = x->gw->services[YX_SVC_ROSTER].client;
     if (!client) return -1; /* shutting down */
     Yx__Principal principal = YX__PRINCIPAL__INIT;
-    principal.role = YX__ROLE__ROLE_SYSTEM;
     Yx__RequestHeader header = YX__REQUEST_HEADER__INIT;
-    header.version = 1;
-    header.request_id = x->request_id;
-    header.principal = &principal;
-    header.deadline_unix_ms = yx_now_unix_ms() + x->gw->ready_timeout_ms;
+    s_ping_header(x, &header, &principal);
     Yx__Ping ping = YX__PING__INIT;
     Yx__RosterRequest rr = YX__ROSTER_REQUEST__INIT;
     rr.header = &header;
@@ -104,9 +134,27 @@ static int s_ping_roster(yx_exchange_t *x, s_probe_t *probe)
     return yx_bus_call(client, buf, size, x->gw->ready_timeout_ms, s_on_pong, probe);
 }
 
+static int s_ping_credits(yx_exchange_t *x, s_probe_t *probe)
+{
+    yx_bus_client_t *client = x->gw->services[YX_SVC_CREDITS].client;
+    if (!client) return -1; /* shutting down */
+    Yx__Principal principal = YX__PRINCIPAL__INIT;
+    Yx__RequestHeader header = YX__REQUEST_HEADER__INIT;
+    s_ping_header(x, &header, &principal);
+    Yx__Ping ping = YX__PING__INIT;
+    Yx__CreditsRequest cr = YX__CREDITS_REQUEST__INIT;
+    cr.header = &header;
+    cr.op_case = YX__CREDITS_REQUEST__OP_PING;
+    cr.ping = &ping;
+    uint8_t buf[256];
+    size_t size = yx__credits_request__pack(&cr, buf);
+    return yx_bus_call(client, buf, size, x->gw->ready_timeout_ms, s_on_pong, probe);
+}
+
 /* One ping builder per service: each service's proto has its own Ping. */
 static int (*const s_pingers[YX_SVC_COUNT])(yx_exchange_t *, s_probe_t *) = {
     [YX_SVC_ROSTER] = s_ping_roster,
+    [YX_SVC_CREDITS] = s_ping_credits,
 };
 
 void yx_health_ready(yx_exchange_t *x)

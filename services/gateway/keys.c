@@ -37,6 +37,7 @@ static void s_set_free(s_set_t *set)
         free(set->entries[i].school_id);
         free(set->entries[i].platform);
         free(set->entries[i].teacher_id);
+        free(set->entries[i].home_page);
     }
     free(set->entries);
     free(set->slots);
@@ -106,8 +107,9 @@ static int s_set_build(s_set_t *set, PGresult *res)
         key->school_id = strdup(PQgetvalue(res, (int)r, 2));
         key->platform = strdup(PQgetvalue(res, (int)r, 3));
         key->teacher_id = strdup(PQgetvalue(res, (int)r, 4));
+        key->home_page = strdup(PQgetvalue(res, (int)r, 6));
         set->count++; /* counted before the checks below so s_set_free frees the strings */
-        if (!key->school_id || !key->platform || !key->teacher_id) return -1;
+        if (!key->school_id || !key->platform || !key->teacher_id || !key->home_page) return -1;
         if (s_find(set, key->key_id)) continue; /* the primary key forbids it; stay safe */
         size_t i = s_hash(key->key_id) & set->mask;
         while (set->slots[i])
@@ -135,7 +137,8 @@ int yx_keys_load(yx_keys_t *self, PGconn *db)
 {
     PGresult *res = yx_db_query(db,
                                 "SELECT key_id, role, coalesce(school_id, ''),"
-                                " coalesce(platform, ''), coalesce(teacher_id, ''), secret_hash"
+                                " coalesce(platform, ''), coalesce(teacher_id, ''), secret_hash,"
+                                " coalesce(home_page, '')"
                                 " FROM auth.keys WHERE revoked_at IS NULL",
                                 0, NULL);
     if (!res) return -1;

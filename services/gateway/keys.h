@@ -15,6 +15,7 @@ typedef struct {
     char *school_id;
     char *platform;
     char *teacher_id;
+    char *home_page; /* platforms: the IRI their xAPI accounts live under */
     unsigned char secret_hash[32];
 } yx_key_t;
 

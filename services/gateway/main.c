@@ -38,11 +38,14 @@ int main(void)
     };
     const char *db_url =
         yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:55432/yanxiu");
-    const char *roster_endpoint = yx_config_str("YANXIU_ROSTER_ENDPOINT", "tcp://127.0.0.1:5601");
+    const char *endpoints[YX_SVC_COUNT] = {
+        [YX_SVC_ROSTER] = yx_config_str("YANXIU_ROSTER_ENDPOINT", "tcp://127.0.0.1:5601"),
+        [YX_SVC_CREDITS] = yx_config_str("YANXIU_CREDITS_ENDPOINT", "tcp://127.0.0.1:5602"),
+    };
 
     yx_gateway_t gw = {
         .bus_timeout_ms = (int)yx_config_long("YANXIU_BUS_TIMEOUT_MS", 60000, 100, 3600000),
-        .services = {[YX_SVC_ROSTER] = {.name = "roster"}},
+        .services = {[YX_SVC_ROSTER] = {.name = "roster"}, [YX_SVC_CREDITS] = {.name = "credits"}},
     };
     /* A probe must answer well before an orchestrator gives up on it. */
     gw.ready_timeout_ms = gw.bus_timeout_ms < 2000 ? gw.bus_timeout_ms : 2000;
@@ -63,8 +66,10 @@ int main(void)
     gw.metrics =
         yx_metrics_new(yx_route_labels(), yx_route_count() + 1, service_names, YX_SVC_COUNT);
     gw.keys = yx_keys_new();
-    gw.services[YX_SVC_ROSTER].client = yx_bus_client_new(gw.base, gw.zmq_ctx, roster_endpoint);
-    if (!gw.metrics || !gw.keys || !gw.services[YX_SVC_ROSTER].client) goto done;
+    if (!gw.metrics || !gw.keys) goto done;
+    for (int s = 0; s < YX_SVC_COUNT; s++)
+        if (!(gw.services[s].client = yx_bus_client_new(gw.base, gw.zmq_ctx, endpoints[s])))
+            goto done;
     gw.keywatch = yx_keywatch_new(gw.base, db_url, gw.keys);
     gw.https = yx_https_new(gw.base, &https_config, yx_router_dispatch, &gw);
     sigint = evsignal_new(gw.base, SIGINT, s_on_signal, gw.base);

@@ -4,6 +4,7 @@
 #include <event2/buffer.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const double s_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                   0.25,   0.5,   1,      2.5,   5,    10,    30,   60};
@@ -32,7 +33,8 @@ struct yx_metrics {
     const char *const *service_names;
     int nroutes;
     int nservices;
-    s_route_t *routes;
+    int *slot;         /* route index -> the first index with the same label */
+    s_route_t *routes; /* used at slot indices only */
     s_histogram_t *bus;
 };
 
@@ -73,7 +75,19 @@ yx_metrics_t *yx_metrics_new(const char *const *routes, int nroutes, const char 
     self->nservices = nservices;
     self->routes = calloc((size_t)nroutes, sizeof *self->routes);
     self->bus = calloc((size_t)nservices, sizeof *self->bus);
-    if (!self->routes || !self->bus) yx_metrics_destroy(&self);
+    self->slot = calloc((size_t)nroutes, sizeof *self->slot);
+    if (!self->routes || !self->bus || !self->slot) {
+        yx_metrics_destroy(&self);
+        return NULL;
+    }
+    /* One path with several methods (GET and POST /xapi/statements) is one series: the
+     * exposition format forbids two samples with the same labels. */
+    for (int r = 0; r < nroutes; r++) {
+        int first = 0;
+        while (strcmp(routes[first], routes[r]) != 0)
+            first++;
+        self->slot[r] = first;
+    }
     return self;
 }
 
@@ -83,6 +97,7 @@ void yx_metrics_destroy(yx_metrics_t **self_p)
     if (!self) return;
     free(self->routes);
     free(self->bus);
+    free(self->slot);
     free(self);
     *self_p = NULL;
 }
@@ -90,7 +105,7 @@ void yx_metrics_destroy(yx_metrics_t **self_p)
 void yx_metrics_http(yx_metrics_t *self, int route, int code, double seconds)
 {
     if (route < 0 || route >= self->nroutes) return;
-    s_route_t *r = &self->routes[route];
+    s_route_t *r = &self->routes[self->slot[route]];
     int i = 0;
     while (i < r->ncodes && r->codes[i].code != code)
         i++;

@@ -7,7 +7,8 @@
 struct evbuffer;
 typedef struct yx_metrics yx_metrics_t;
 
-/* routes[nroutes] and services[nservices] are label values, kept by pointer. */
+/* routes[nroutes] and services[nservices] are label values, kept by pointer; routes with
+ * the same label (one path, several methods) share one series. */
 yx_metrics_t *yx_metrics_new(const char *const *routes, int nroutes, const char *const *services,
                              int nservices);
 void yx_metrics_destroy(yx_metrics_t **self_p);

@@ -4,18 +4,15 @@
 #include "handlers.h"
 #include "http_util.h"
 #include "reply.h"
+#include "request.h"
 #include "roster.pb-c.h"
 #include "roster_json.h"
 #include "yx_text.h"
 
 #include <event2/buffer.h>
 #include <event2/http.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#define CURSOR_MAX 512
 
 typedef struct {
     yx_exchange_t *x;
@@ -76,17 +73,8 @@ static void s_call(yx_exchange_t *x, Yx__RosterRequest *rr, Yx__RosterReply__Res
         return;
     }
     Yx__Principal principal = YX__PRINCIPAL__INIT;
-    const yx_key_t *key = x->key;
-    principal.role = key->role;
-    principal.school_id = key->school_id;
-    principal.platform = key->platform;
-    principal.teacher_id = key->teacher_id;
-    principal.key_id = (char *)key->key_id;
     Yx__RequestHeader header = YX__REQUEST_HEADER__INIT;
-    header.version = 1;
-    header.request_id = x->request_id;
-    header.principal = &principal;
-    header.deadline_unix_ms = yx_now_unix_ms() + gw->bus_timeout_ms;
+    yx_req_bus_header(x, &header, &principal, gw->bus_timeout_ms);
     rr->header = &header;
 
     size_t size = yx__roster_request__get_packed_size(rr);
@@ -129,67 +117,14 @@ static int s_dry_run(yx_exchange_t *x, const char *query, protobuf_c_boolean *ou
     return -1;
 }
 
-/* limit (1-500, default 100) and cursor. 0 ok, -1 answered 400. */
-static int s_page(yx_exchange_t *x, const char *query, Yx__PageRequest *page, char *cursor)
-{
-    char value[16];
-    page->limit = 100;
-    int rc = yx_query_param(query, "limit", value, sizeof value);
-    if (rc != 0) {
-        char *end;
-        long n = rc > 0 ? strtol(value, &end, 10) : 0;
-        if (rc < 0 || !*value || *end || n < 1 || n > 500) {
-            yx_reply_error(x, 400, "limit must be a whole number from 1 to 500");
-            return -1;
-        }
-        page->limit = (uint32_t)n;
-    }
-    rc = yx_query_param(query, "cursor", cursor, CURSOR_MAX + 1);
-    if (rc < 0 || (rc > 0 && !yx_utf8_valid(cursor, strlen(cursor)))) {
-        yx_reply_error(x, 400, "invalid cursor");
-        return -1;
-    }
-    page->cursor = rc > 0 ? cursor : (char *)protobuf_c_empty_string;
-    return 0;
-}
-
-static const char *s_query(yx_exchange_t *x)
-{
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(x->req);
-    const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
-    return query ? query : "";
-}
-
-/* The whole body as one contiguous block. NULL (answered 400) when empty. */
-static uint8_t *s_body(yx_exchange_t *x, size_t *len)
-{
-    struct evbuffer *in = evhttp_request_get_input_buffer(x->req);
-    *len = evbuffer_get_length(in);
-    uint8_t *data = *len ? evbuffer_pullup(in, -1) : NULL;
-    if (!data) yx_reply_error(x, 400, "empty body");
-    return data;
-}
-
-/* True when the request's media type (parameters ignored) is one of types; a missing
- * Content-Type matches when allow_missing. */
-static bool s_content_type_in(yx_exchange_t *x, const char *const *types, bool allow_missing)
-{
-    const char *type = evhttp_find_header(evhttp_request_get_input_headers(x->req), "Content-Type");
-    if (!type) return allow_missing;
-    size_t len = strcspn(type, "; \t");
-    for (; *types; types++)
-        if (strlen(*types) == len && strncasecmp(type, *types, len) == 0) return true;
-    return false;
-}
-
 void yx_roster_sync_bundle(yx_exchange_t *x)
 {
     static const char *const zip[] = {"application/zip", NULL};
-    if (!s_content_type_in(x, zip, false)) {
+    if (!yx_req_content_type_in(x, zip, false)) {
         yx_reply_error(x, 415, "Content-Type must be application/zip");
         return;
     }
-    const char *query = s_query(x);
+    const char *query = yx_req_query(x);
     char mode[8];
     int rc = yx_query_param(query, "mode", mode, sizeof mode);
     if (rc <= 0 || (strcmp(mode, "bulk") != 0 && strcmp(mode, "delta") != 0)) {
@@ -199,7 +134,7 @@ void yx_roster_sync_bundle(yx_exchange_t *x)
     Yx__SyncBundle op = YX__SYNC_BUNDLE__INIT;
     op.mode = strcmp(mode, "bulk") == 0 ? YX__SYNC_MODE__SYNC_BULK : YX__SYNC_MODE__SYNC_DELTA;
     if (s_dry_run(x, query, &op.dry_run) < 0) return;
-    if (!(op.zip.data = s_body(x, &op.zip.len))) return;
+    if (!(op.zip.data = yx_req_body(x, &op.zip.len))) return;
     Yx__RosterRequest rr = YX__ROSTER_REQUEST__INIT;
     rr.op_case = YX__ROSTER_REQUEST__OP_SYNC_BUNDLE;
     rr.sync_bundle = &op;
@@ -215,13 +150,13 @@ void yx_roster_sync_csv(yx_exchange_t *x)
                                       "application/vnd.ms-excel",
                                       "application/octet-stream",
                                       NULL};
-    if (!s_content_type_in(x, csv, true)) {
+    if (!yx_req_content_type_in(x, csv, true)) {
         yx_reply_error(x, 415, "Content-Type must be text/csv");
         return;
     }
     Yx__SyncTeachersCsv op = YX__SYNC_TEACHERS_CSV__INIT;
-    if (s_dry_run(x, s_query(x), &op.dry_run) < 0) return;
-    if (!(op.csv.data = s_body(x, &op.csv.len))) return;
+    if (s_dry_run(x, yx_req_query(x), &op.dry_run) < 0) return;
+    if (!(op.csv.data = yx_req_body(x, &op.csv.len))) return;
     Yx__RosterRequest rr = YX__ROSTER_REQUEST__INIT;
     rr.op_case = YX__ROSTER_REQUEST__OP_SYNC_TEACHERS_CSV;
     rr.sync_teachers_csv = &op;
@@ -230,9 +165,9 @@ void yx_roster_sync_csv(yx_exchange_t *x)
 
 void yx_roster_list_districts(yx_exchange_t *x)
 {
-    char cursor[CURSOR_MAX + 1];
+    char cursor[YX_CURSOR_MAX + 1];
     Yx__PageRequest page = YX__PAGE_REQUEST__INIT;
-    if (s_page(x, s_query(x), &page, cursor) < 0) return;
+    if (yx_req_page(x, &page, cursor) < 0) return;
     Yx__ListDistricts op = YX__LIST_DISTRICTS__INIT;
     op.page = &page;
     Yx__RosterRequest rr = YX__ROSTER_REQUEST__INIT;
@@ -243,10 +178,10 @@ void yx_roster_list_districts(yx_exchange_t *x)
 
 void yx_roster_list_schools(yx_exchange_t *x)
 {
-    const char *query = s_query(x);
-    char cursor[CURSOR_MAX + 1], district[YX_PATH_ID_MAX + 1];
+    const char *query = yx_req_query(x);
+    char cursor[YX_CURSOR_MAX + 1], district[YX_PATH_ID_MAX + 1];
     Yx__PageRequest page = YX__PAGE_REQUEST__INIT;
-    if (s_page(x, query, &page, cursor) < 0) return;
+    if (yx_req_page(x, &page, cursor) < 0) return;
     Yx__ListSchools op = YX__LIST_SCHOOLS__INIT;
     op.page = &page;
     int rc = yx_query_param(query, "district", district, sizeof district);
@@ -273,9 +208,9 @@ void yx_roster_get_school(yx_exchange_t *x)
 
 void yx_roster_list_teachers(yx_exchange_t *x)
 {
-    char cursor[CURSOR_MAX + 1];
+    char cursor[YX_CURSOR_MAX + 1];
     Yx__PageRequest page = YX__PAGE_REQUEST__INIT;
-    if (s_page(x, s_query(x), &page, cursor) < 0) return;
+    if (yx_req_page(x, &page, cursor) < 0) return;
     Yx__ListTeachers op = YX__LIST_TEACHERS__INIT;
     op.school_id = x->id;
     op.page = &page;
@@ -287,9 +222,9 @@ void yx_roster_list_teachers(yx_exchange_t *x)
 
 void yx_roster_list_groups(yx_exchange_t *x)
 {
-    char cursor[CURSOR_MAX + 1];
+    char cursor[YX_CURSOR_MAX + 1];
     Yx__PageRequest page = YX__PAGE_REQUEST__INIT;
-    if (s_page(x, s_query(x), &page, cursor) < 0) return;
+    if (yx_req_page(x, &page, cursor) < 0) return;
     Yx__ListGroups op = YX__LIST_GROUPS__INIT;
     op.school_id = x->id;
     op.page = &page;

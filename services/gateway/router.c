@@ -15,6 +15,8 @@
 #define ROLE(r) (1u << YX__ROLE__ROLE_##r)
 #define ADMINS (ROLE(COUNTY_ADMIN) | ROLE(SCHOOL_ADMIN))
 #define PEOPLE (ADMINS | ROLE(TEACHER))
+#define COUNTY ROLE(COUNTY_ADMIN)
+#define XAPI (ROLE(PLATFORM) | ROLE(COUNTY_ADMIN))
 
 static const yx_route_t s_routes[] = {
     {EVHTTP_REQ_GET, "/healthz", 0, YX_ROUTE_QUIET, yx_health_live},
@@ -28,6 +30,24 @@ static const yx_route_t s_routes[] = {
     {EVHTTP_REQ_GET, "/api/v1/schools/{id}/teachers", ADMINS, 0, yx_roster_list_teachers},
     {EVHTTP_REQ_GET, "/api/v1/schools/{id}/groups", ADMINS, 0, yx_roster_list_groups},
     {EVHTTP_REQ_GET, "/api/v1/teachers/{id}", PEOPLE, 0, yx_roster_get_teacher},
+    {EVHTTP_REQ_GET, "/xapi/about", 0, 0, yx_xapi_about},
+    {EVHTTP_REQ_POST, "/xapi/statements", XAPI, 0, yx_xapi_post_statements},
+    {EVHTTP_REQ_PUT, "/xapi/statements", XAPI, 0, yx_xapi_put_statement},
+    {EVHTTP_REQ_GET, "/xapi/statements", XAPI, 0, yx_xapi_get_statements},
+    {EVHTTP_REQ_POST, "/api/v1/programs", COUNTY, 0, yx_credits_create_program},
+    {EVHTTP_REQ_GET, "/api/v1/programs", PEOPLE, 0, yx_credits_list_programs},
+    {EVHTTP_REQ_GET, "/api/v1/programs/{id}", PEOPLE, 0, yx_credits_get_program},
+    {EVHTTP_REQ_GET, "/api/v1/programs/{id}/teachers/{id}/transcript", PEOPLE, 0,
+     yx_credits_transcript},
+    {EVHTTP_REQ_GET, "/api/v1/programs/{id}/progress", ADMINS, 0, yx_credits_progress},
+    {EVHTTP_REQ_POST, "/api/v1/programs/{id}/grades", ADMINS, 0, yx_credits_record_grade},
+    {EVHTTP_REQ_POST, "/api/v1/programs/{id}/entries", COUNTY, 0, yx_credits_manual_entry},
+    {EVHTTP_REQ_POST, "/api/v1/programs/{id}/certificates", COUNTY, 0,
+     yx_credits_issue_certificates},
+    {EVHTTP_REQ_GET, "/api/v1/credits/unmatched", COUNTY, 0, yx_credits_list_unmatched},
+    {EVHTTP_REQ_GET, "/api/v1/certificates/{id}", PEOPLE, 0, yx_credits_get_certificate},
+    {EVHTTP_REQ_POST, "/api/v1/certificates/{id}/revoke", COUNTY, 0, yx_credits_revoke_certificate},
+    {EVHTTP_REQ_GET, "/verify/{id}", 0, 0, yx_credits_verify},
 };
 #define NROUTES ((int)(sizeof s_routes / sizeof s_routes[0]))
 
@@ -77,24 +97,45 @@ const char *yx_method_name(enum evhttp_cmd_type method)
     }
 }
 
-/* Matches path against pattern; the {id} segment (raw, still %-encoded) goes to *id. */
-static bool s_match(const char *pattern, const char *path, const char **id, size_t *id_len)
+typedef struct {
+    const char *at; /* raw, still %-encoded */
+    size_t len;
+} s_span_t;
+
+/* Matches path against pattern; the {id} segments go to ids (len 0 when absent). */
+static bool s_match(const char *pattern, const char *path, s_span_t ids[YX_ROUTE_IDS])
 {
-    *id = NULL;
-    *id_len = 0;
+    int n = 0;
+    memset(ids, 0, YX_ROUTE_IDS * sizeof *ids);
     while (*pattern) {
         if (strncmp(pattern, "{id}", 4) == 0) {
-            size_t n = strcspn(path, "/");
-            if (n == 0) return false;
-            *id = path;
-            *id_len = n;
-            path += n;
+            size_t len = strcspn(path, "/");
+            if (len == 0 || n == YX_ROUTE_IDS) return false;
+            ids[n++] = (s_span_t){path, len};
+            path += len;
             pattern += 4;
         } else if (*pattern++ != *path++) {
             return false;
         }
     }
     return *path == '\0';
+}
+
+/* Decodes a path id into out[YX_PATH_ID_MAX + 1]. 0, or -1 answered 400. */
+static int s_path_id(yx_exchange_t *x, const s_span_t *id, char *out)
+{
+    int n = yx_percent_decode(id->at, id->len, out, YX_PATH_ID_MAX + 1, false);
+    if (n < 0) {
+        yx_reply_error(x, 400,
+                       n == -2 ? "invalid id in path: longer than 255 bytes"
+                               : "invalid id in path: bad %%-escape");
+        return -1;
+    }
+    if (!yx_utf8_valid(out, (size_t)n)) {
+        yx_reply_error(x, 400, "invalid id in path: not UTF-8");
+        return -1;
+    }
+    return 0;
 }
 
 static void s_unauthorized(yx_exchange_t *x, const char *why)
@@ -109,9 +150,8 @@ static void s_not_found(yx_exchange_t *x, const char *path, enum evhttp_cmd_type
 {
     char allow[64] = "";
     for (int i = 0; i < NROUTES; i++) {
-        const char *id;
-        size_t id_len;
-        if (!s_match(s_routes[i].pattern, path, &id, &id_len)) continue;
+        s_span_t ids[YX_ROUTE_IDS];
+        if (!s_match(s_routes[i].pattern, path, ids)) continue;
         const char *name = yx_method_name(s_routes[i].method);
         if (!strstr(allow, name))
             snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
@@ -138,11 +178,11 @@ void yx_router_dispatch(struct evhttp_request *req, void *arg)
     x.method = (int)method;
     /* HEAD is GET without a body; libevent drops the body for it. */
     enum evhttp_cmd_type as = method == EVHTTP_REQ_HEAD ? EVHTTP_REQ_GET : method;
+    if (strncmp(path, "/xapi/", 6) == 0) yx_xapi_version_header(req);
 
-    const char *id = NULL;
-    size_t id_len = 0;
+    s_span_t ids[YX_ROUTE_IDS];
     for (int i = 0; i < NROUTES; i++)
-        if (s_routes[i].method == as && s_match(s_routes[i].pattern, path, &id, &id_len)) {
+        if (s_routes[i].method == as && s_match(s_routes[i].pattern, path, ids)) {
             x.route = i;
             break;
         }
@@ -151,19 +191,9 @@ void yx_router_dispatch(struct evhttp_request *req, void *arg)
         return;
     }
     const yx_route_t *route = &s_routes[x.route];
-    if (id_len) {
-        int n = yx_percent_decode(id, id_len, x.id, sizeof x.id, false);
-        if (n < 0) {
-            yx_reply_error(&x, 400,
-                           n == -2 ? "invalid id in path: longer than 255 bytes"
-                                   : "invalid id in path: bad %%-escape");
-            return;
-        }
-        if (!yx_utf8_valid(x.id, (size_t)n)) {
-            yx_reply_error(&x, 400, "invalid id in path: not UTF-8");
-            return;
-        }
-    }
+    if ((ids[0].len && s_path_id(&x, &ids[0], x.id) < 0) ||
+        (ids[1].len && s_path_id(&x, &ids[1], x.id2) < 0))
+        return;
     if ((route->flags & YX_ROUTE_LOOPBACK) && !yx_peer_is_loopback(req)) {
         yx_reply_error(&x, 403, "only from loopback");
         return;

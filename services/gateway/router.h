@@ -8,6 +8,8 @@
 
 typedef void(yx_handler_fn)(yx_exchange_t *x);
 
+#define YX_ROUTE_IDS 2 /* path ids: x->id, x->id2 */
+
 enum {
     YX_ROUTE_LOOPBACK = 1, /* only from a loopback address */
     YX_ROUTE_QUIET = 2,    /* probes: logged at debug level unless they fail */
@@ -15,7 +17,7 @@ enum {
 
 typedef struct {
     enum evhttp_cmd_type method;
-    const char *pattern; /* literal segments and at most one {id} */
+    const char *pattern; /* literal segments and at most YX_ROUTE_IDS {id} */
     unsigned roles;      /* bit (1 << Yx__Role) per allowed role; 0 = no key needed */
     unsigned flags;
     yx_handler_fn *handler;

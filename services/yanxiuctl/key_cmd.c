@@ -35,12 +35,13 @@ int yx_key_create(PGconn *db, const yx_key_spec_t *spec)
                                 spec->platform,
                                 spec->teacher,
                                 hash,
-                                spec->label ? spec->label : ""};
+                                spec->label ? spec->label : "",
+                                spec->home_page};
         if (yx_db_begin(db) < 0) break;
         if (yx_db_exec(db,
                        "INSERT INTO auth.keys (key_id, role, school_id, platform, teacher_id,"
-                       " secret_hash, label) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                       7, params) < 0) {
+                       " secret_hash, label, home_page) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                       8, params) < 0) {
             yx_db_rollback(db);
             if (strcmp(yx_db_last_sqlstate(), "23505") == 0) continue; /* unique_violation */
             break;
@@ -50,7 +51,9 @@ int yx_key_create(PGconn *db, const yx_key_spec_t *spec)
                             : spec->platform ? spec->platform
                             : spec->teacher  ? spec->teacher
                                              : "county";
-        printf("created key %s (role %s, scope %s)\n", key_id, spec->role, scope);
+        printf("created key %s (role %s, scope %s", key_id, spec->role, scope);
+        if (spec->home_page) printf(", home page %s", spec->home_page);
+        printf(")\n");
         if (spec->platform) {
             printf("HTTP Basic credentials (key id:secret), shown only once:\n");
             printf("%s:%s\n", key_id, secret);

@@ -9,6 +9,7 @@ typedef struct {
     const char *school;
     const char *platform;
     const char *teacher;
+    const char *home_page; /* platforms only: the IRI of their xAPI accounts */
 } yx_key_spec_t;
 
 int yx_key_create(PGconn *db, const yx_key_spec_t *spec);

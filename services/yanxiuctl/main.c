@@ -1,5 +1,7 @@
 /* yanxiuctl: the command line for operators and scripts. */
+#include "cert_cmd.h"
 #include "key_cmd.h"
+#include "program_cmd.h"
 #include "yx_config.h"
 #include "yx_db.h"
 #include "yx_log.h"
@@ -12,22 +14,30 @@
 extern const yx_migration_t gateway_migrations[];
 extern const int gateway_migrations_count;
 
-static const char s_usage[] =
-    "usage:\n"
+static const char s_key_usage[] =
     "  yanxiuctl key create --role county_admin [--label L]\n"
     "  yanxiuctl key create --role school_admin --school ID [--label L]\n"
-    "  yanxiuctl key create --role platform --platform NAME [--label L]\n"
+    "  yanxiuctl key create --role platform --platform NAME --home-page URL [--label L]\n"
     "  yanxiuctl key create --role teacher --teacher ID [--label L]\n"
     "  yanxiuctl key list\n"
-    "  yanxiuctl key revoke KEY_ID\n"
-    "The database is YANXIU_DB_URL (default postgresql://yanxiu@127.0.0.1:55432/yanxiu).\n"
-    "A new credential is printed as the last line of standard output.\n";
+    "  yanxiuctl key revoke KEY_ID\n";
+static const char s_notes[] =
+    "key commands use the database YANXIU_DB_URL (default\n"
+    "postgresql://yanxiu@127.0.0.1:55432/yanxiu); a new credential is printed as the last line\n"
+    "of standard output. program commands ask the credits service at YANXIU_CREDITS_ENDPOINT\n"
+    "(default tcp://127.0.0.1:5602) as the county administrator.\n";
+
+static void s_print_usage(FILE *f)
+{
+    fprintf(f, "usage:\n%s%s%s%s", s_key_usage, program_cmd_usage, cert_cmd_usage, s_notes);
+}
 
 static int s_usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "yanxiuctl: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", s_usage);
+    fputc('\n', stderr);
+    s_print_usage(stderr);
     return 2;
 }
 
@@ -47,6 +57,17 @@ static bool s_platform_ok(const char *s)
     return n > 0 && n <= 64 && s[n] == '\0';
 }
 
+/* An absolute http(s) IRI without spaces or control characters, as auth.keys requires. */
+static bool s_home_page_ok(const char *s)
+{
+    size_t n = strlen(s);
+    size_t scheme = !strncmp(s, "https://", 8) ? 8 : !strncmp(s, "http://", 7) ? 7 : 0;
+    if (!scheme || n == scheme || n > 255 || !yx_utf8_valid(s, n)) return false;
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || *s == 0x7f) return false;
+    return true;
+}
+
 static bool s_key_id_ok(const char *s)
 {
     return strlen(s) == 12 && strspn(s, "0123456789abcdef") == 12;
@@ -56,13 +77,13 @@ static bool s_key_id_ok(const char *s)
 static int s_parse_create(int argc, char **argv, yx_key_spec_t *spec)
 {
     for (int i = 0; i < argc; i++) {
-        static const char *const names[] = {"--role", "--label", "--school", "--platform",
-                                            "--teacher"};
-        const char **slots[] = {&spec->role, &spec->label, &spec->school, &spec->platform,
-                                &spec->teacher};
+        static const char *const names[] = {"--role",     "--label",   "--school",
+                                            "--platform", "--teacher", "--home-page"};
+        const char **slots[] = {&spec->role,     &spec->label,   &spec->school,
+                                &spec->platform, &spec->teacher, &spec->home_page};
         int which = -1;
         const char *value = NULL;
-        for (int n = 0; n < 5 && which < 0; n++) {
+        for (int n = 0; n < 6 && which < 0; n++) {
             size_t len = strlen(names[n]);
             if (strcmp(argv[i], names[n]) == 0) {
                 which = n;
@@ -97,6 +118,12 @@ static int s_parse_create(int argc, char **argv, yx_key_spec_t *spec)
         return s_usage_error("%s", "ids must be 1-255 bytes of UTF-8 text");
     if (spec->platform && !s_platform_ok(spec->platform))
         return s_usage_error("%s", "platform names are 1-64 of [A-Za-z0-9._-]");
+    if (spec->platform && !spec->home_page)
+        return s_usage_error("%s", "a platform needs --home-page (its xAPI accounts' homePage)");
+    if (!spec->platform && spec->home_page)
+        return s_usage_error("%s", "--home-page only applies to platforms");
+    if (spec->home_page && !s_home_page_ok(spec->home_page))
+        return s_usage_error("%s", "--home-page must be an http:// or https:// URL");
     if (spec->label && *spec->label && !s_text_ok(spec->label, 200))
         return s_usage_error("%s", "labels are at most 200 bytes of UTF-8 text");
     return 0;
@@ -125,9 +152,14 @@ int main(int argc, char **argv)
     yx_log_init("yanxiuctl");
     if (argc >= 2 &&
         (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        fputs(s_usage, stdout);
+        s_print_usage(stdout);
         return 0;
     }
+    if (argc >= 2 && !strcmp(argv[1], "program")) return program_cmd(argc - 2, argv + 2);
+    if (argc >= 3 && !strcmp(argv[1], "cert") && !strcmp(argv[2], "verify"))
+        return cert_cmd_verify(argc - 3, argv + 3);
+    if (argc >= 2 && !strcmp(argv[1], "cert"))
+        return s_usage_error("%s", "unknown cert command (verify)");
     if (argc < 3 || strcmp(argv[1], "key") != 0)
         return s_usage_error("%s", argc < 2 ? "no command given" : "unknown command");
 

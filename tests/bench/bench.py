@@ -9,6 +9,7 @@ Each measurement is put beside a ceiling measured on the same machine in the sam
                 certificate and key
   bus           open-loop round-trip latency at 1,000 req/s  vs  the closed-loop maximum rate
   memory        VmRSS idle, VmHWM after everything, RSS growth over a re-sync soak
+  credits       xAPI ingest, transcript and progress (bench_credits.py) vs pgbench INSERTs
 
 Environment (set by run.sh): YANXIU_VAR_DIR (absolute), YANXIU_HTTPS_ADDR, YANXIU_ROSTER_ENDPOINT,
 YANXIU_DB_URL, YANXIU_TLS_CERT, YANXIU_TLS_KEY, BENCH_NGINX_ADDR, SOAK_SECONDS.
@@ -33,6 +34,9 @@ import time
 import traceback
 import zipfile
 from pathlib import Path
+
+sys.dont_write_bytecode = True  # keep the source tree clean
+import bench_credits  # noqa: E402 - tests/bench/ is the script's directory
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / "build" / "bin"
@@ -764,7 +768,7 @@ MACHINE = ""
 
 
 def main():
-    global MACHINE
+    global MACHINE, section
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--token-file", required=True, help="bearer token of a county_admin key")
     args = ap.parse_args()
@@ -790,6 +794,8 @@ def main():
 
     idle_memory(pids)  # first: right after start-up
     bundle = bench_roster(token)
+    section = 1.5  # credits rows after the roster's: they need its 10,000 teachers loaded
+    bench_credits.run(token, row, say, step, failed, psql)
     bench_gateway()
     bench_bus()
     soak(bundle, token, pids, soak_seconds)

@@ -20,6 +20,7 @@ export YANXIU_VAR_DIR=$var
 export YANXIU_PG_PORT=55452
 export YANXIU_HTTPS_ADDR=127.0.0.1:8445
 export YANXIU_ROSTER_ENDPOINT=tcp://127.0.0.1:5621
+export YANXIU_CREDITS_ENDPOINT=tcp://127.0.0.1:5622
 export YANXIU_BUS_TIMEOUT_MS=120000
 export YANXIU_DB_URL=postgresql://yanxiu@127.0.0.1:$YANXIU_PG_PORT/yanxiu
 export YANXIU_TLS_CERT=$var/tls/cert.pem

@@ -217,7 +217,7 @@ def create_key(role, school=None, teacher=None, platform=None):
     if teacher:
         args += ["--teacher", teacher]
     if platform:
-        args += ["--platform", platform]
+        args += ["--platform", platform, "--home-page", "https://%s.example/" % platform]
     out = ctl(*args).stdout.strip().splitlines()
     check(out, "yanxiuctl key create printed nothing")
     token = out[-1].strip()
@@ -437,3 +437,250 @@ def stack(*args):
     env.setdefault("YANXIU_VAR_DIR", VAR_DIR)
     return subprocess.run([STACK] + list(args), cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=120)
+
+
+# --- credits: xAPI statements, programs, transcripts ------------------------------------
+
+XAPI_VERSION = "1.0.3"
+ADL = "http://adlnet.gov/expapi/verbs/"
+ADL_ACT = "http://adlnet.gov/expapi/activities/"
+VERB = {"experienced": ADL + "experienced", "completed": ADL + "completed",
+        "attended": ADL + "attended", "passed": ADL + "passed", "asked": ADL + "asked",
+        "commented": ADL + "commented", "voided": ADL + "voided",
+        "author": "http://activitystrea.ms/schema/1.0/author",
+        "rated": "http://id.tincanapi.com/verb/rated",
+        "promoted": "http://id.tincanapi.com/verb/promoted"}
+ACT_TYPE = {"meeting": ADL_ACT + "meeting", "assessment": ADL_ACT + "assessment",
+            "course": ADL_ACT + "course", "blog": "http://id.tincanapi.com/activitytype/blog",
+            "resource": "http://id.tincanapi.com/activitytype/resource",
+            "school-assignment": "http://id.tincanapi.com/activitytype/school-assignment"}
+
+
+def platform_key(name=None, home_page=None):
+    """A fresh platform key: (credential "keyid:secret", platform name, home page)."""
+    name = name or "plat-" + sfx()
+    home_page = home_page or "https://%s.example.cn/" % name
+    out = ctl("key", "create", "--role", "platform", "--platform", name,
+              "--home-page", home_page).stdout.strip().splitlines()
+    check(out, "yanxiuctl key create printed nothing")
+    cred = out[-1].strip()
+    check(":" in cred, "platform credential is keyid:secret, got %r" % cred)
+    deadline = time.time() + 5
+    while True:  # the gateway learns of new keys asynchronously
+        r = get("/xapi/statements?limit=1", basic=cred, headers={"X-Experience-API-Version": XAPI_VERSION})
+        if r[0] != 401:
+            eq(r[0], 200, "GET /xapi/statements with a new platform key (%r)" % (r,))
+            return cred, name, home_page
+        check(time.time() < deadline, "new platform key still refused after 5 s: %r" % (r,))
+        time.sleep(0.02)
+
+
+def xapi(method, path, body=None, cred=None, version=XAPI_VERSION, headers=None, token=None,
+         timeout=60):
+    """A request to the xAPI resource: JSON body (a str/bytes body is sent as is), Basic
+    credential `cred` (or a bearer token), X-Experience-API-Version unless version is None."""
+    hdrs = dict(headers or {})
+    if version is not None:
+        hdrs["X-Experience-API-Version"] = version
+    ctype = None
+    if body is not None:
+        if not isinstance(body, (bytes, str)):
+            body = json.dumps(body, ensure_ascii=False)
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        ctype = "application/json"
+    return request(method, path, body=body, token=token, basic=cred, content_type=ctype,
+                   headers=hdrs, timeout=timeout)
+
+
+def post_statements(cred, statements, **kw):
+    return xapi("POST", "/xapi/statements", statements, cred, **kw)
+
+
+def statement(actor, verb, ts, minutes=None, duration=None, activity=None, activity_type=None,
+              sid=None, score=None):
+    """One statement: verb a key of VERB or an IRI; minutes gives result.duration PTnM."""
+    st = {"actor": actor, "verb": {"id": VERB.get(verb, verb)},
+          "object": {"objectType": "Activity",
+                     "id": activity or "http://lms.example.cn/activities/" + sfx()},
+          "timestamp": ts}
+    if activity_type:
+        st["object"]["definition"] = {"type": ACT_TYPE.get(activity_type, activity_type)}
+    if minutes is not None:
+        duration = "PT%sM" % minutes
+    if duration is not None or score is not None:
+        st["result"] = {}
+        if duration is not None:
+            st["result"]["duration"] = duration
+        if score is not None:
+            st["result"]["score"] = {"raw": score}
+    if sid:
+        st["id"] = sid
+    return st
+
+
+def mbox(email):
+    return {"objectType": "Agent", "mbox": "mailto:" + email}
+
+
+def account(home_page, name):
+    return {"objectType": "Agent", "account": {"homePage": home_page, "name": name}}
+
+
+def new_uuid():
+    import uuid
+    return str(uuid.uuid4())
+
+
+def walk_statements(cred, query, token=None, limit_pages=1000):
+    """GET /xapi/statements?query and every `more` page after it. Fails on a statement seen
+    twice or a page without X-Experience-API-Consistent-Through. Returns (statements, pages)."""
+    path = "/xapi/statements" + ("?" + query if query else "")
+    out, seen, pages = [], set(), 0
+    while path:
+        r = xapi("GET", path, cred=cred, token=token)
+        eq(r[0], 200, "GET %s (%r)" % (path, r))
+        check(r[1].get("x-experience-api-consistent-through"),
+              "no X-Experience-API-Consistent-Through on GET %s" % path)
+        pages += 1
+        for st in r[2]["statements"]:
+            check(st["id"] not in seen, "statement %s seen twice walking %s" % (st["id"], query))
+            seen.add(st["id"])
+            out.append(st)
+        more = r[2].get("more", "")
+        check(more == "" or more.startswith("/xapi/statements?"), "more is %r" % more)
+        path = more
+        check(pages <= limit_pages, "the more links of %s do not end" % query)
+    return out, pages
+
+
+def credits_school(n_teachers, platform=None):
+    """A fresh district + school with n teachers t<i>-<s>, each with an email
+    t<i>-<s>@<s>.example.cn, and (when platform is given) userIds {platform:u<i>-<s>}.
+    Returns (s, school_id, teacher ids, emails)."""
+    s = sfx()
+    school = "sch-" + s
+    ids = ["t%d-%s" % (i, s) for i in range(1, n_teachers + 1)]
+    emails = ["%s@%s.example.cn" % (t, s) for t in ids]
+    rows = []
+    for i, (t, e) in enumerate(zip(ids, emails), 1):
+        extra = {"email": e}
+        if platform:
+            extra["userIds"] = "{%s:u%d-%s}" % (platform, i, s)
+        rows.append(teacher(t, school, "名%d" % i, "王", **extra))
+    r = upload(school_bundle(s, rows))
+    eq(r[0], 200, "setting up school %s: %r" % (school, r))
+    return s, school, ids, emails
+
+
+def create_program(pid, start, end, scope=None, stages=None, template="guopei-2015", token=None,
+                   expect=201, **extra):
+    doc = {"id": pid, "name": "国培计划 " + pid, "start": start, "end": end}
+    if scope is not None:
+        doc["scope"] = scope
+    if stages is not None:
+        doc["stages"] = [{"start": a, "end": b} for a, b in stages]
+    doc.update(extra)
+    q = "/api/v1/programs" + ("?template=" + template if template else "")
+    r = request("POST", q, body=json.dumps(doc, ensure_ascii=False).encode(),
+                token=token or county(), content_type="application/json")
+    if expect is not None:
+        eq(r[0], expect, "POST %s (%r)" % (q, r))
+    return r
+
+
+def transcript(pid, tid, token=None):
+    return get("/api/v1/programs/%s/teachers/%s/transcript" % (urlquote(pid), urlquote(tid)),
+               token or county())
+
+
+def transcript_ok(pid, tid, token=None):
+    r = transcript(pid, tid, token)
+    eq(r[0], 200, "GET transcript of %s in %s (%r)" % (tid, pid, r))
+    return r[2]
+
+
+def wait_for(what, fn, timeout=10.0, interval=0.1):
+    """Polls fn() until it returns something true; fails naming `what` and the last value."""
+    deadline = time.time() + timeout
+    last = None
+    while True:
+        last = fn()
+        if last:
+            return last
+        if time.time() >= deadline:
+            raise Fail("%s: not within %.0f s (last: %s)" % (what, timeout, str(last)[:800]))
+        time.sleep(interval)
+
+
+def wait_directory(pid, teacher_ids, timeout=12.0):
+    """The credits service refreshes its teacher directory from the roster every 5 s: waits
+    until the program's transcript knows every one of these teachers."""
+    pending = list(teacher_ids)
+
+    def known():
+        while pending:
+            r = transcript(pid, pending[0])
+            if r[0] == 404:
+                return False
+            eq(r[0], 200, "transcript of %s while waiting for the directory (%r)" % (pending[0], r))
+            pending.pop(0)
+        return True
+
+    wait_for("credits directory knows %s" % pending, known, timeout, 0.2)
+
+
+def category(doc, key):
+    for c in doc["categories"]:
+        if c["key"] == key:
+            return c
+    raise Fail("no category %s in %s" % (key, [c["key"] for c in doc["categories"]]))
+
+
+def points_by_category(doc):
+    return {c["key"]: c["points"] for c in doc["categories"]}
+
+
+def stage_points(doc, key):
+    return [st["points"] for st in category(doc, key)["stages"]]
+
+
+def stage_raw(doc, key):
+    return [st["raw"] for st in category(doc, key)["stages"]]
+
+
+GUOPEI_WINDOW = ("2015-09-01", "2015-12-31")
+GUOPEI_STAGES = [("2015-09-01", "2015-09-30"), ("2015-10-01", "2015-11-30"), ("2015-12-01", "2015-12-31")]
+
+
+def local_time(day, hhmm="10:00"):
+    """An xAPI timestamp at a local (Asia/Shanghai) time."""
+    return "%sT%s:00+08:00" % (day, hhmm)
+
+
+class CreditsSetup:
+    """A platform key, a school of n teachers (emails; userIds on the platform), a guopei-2015
+    program over the school with GUOPEI_STAGES, and the credits directory knowing the
+    teachers (and, with other_school, the one teacher of a second school: self.other)."""
+
+    def __init__(self, n, other_school=False):
+        self.cred, self.platform, self.home = platform_key()
+        self.s, self.school, self.teachers, self.emails = credits_school(n, platform=self.platform)
+        self.other = credits_school(1)[2][0] if other_school else None
+        self.pid = "gp-" + self.s
+        r = create_program(self.pid, GUOPEI_WINDOW[0], GUOPEI_WINDOW[1],
+                           scope={"kind": "schools", "ids": [self.school]}, stages=GUOPEI_STAGES)
+        eq([(x["start"], x["end"]) for x in r[2]["stages"]], GUOPEI_STAGES, "stages of the created program")
+        eq(r[2]["template"], "guopei-2015", "template of the created program")
+        wait_directory(self.pid, self.teachers + ([self.other] if self.other else []))
+
+    def agent(self, i):
+        return mbox(self.emails[i])
+
+    def post(self, statements, what="statements"):
+        r = post_statements(self.cred, statements)
+        eq(r[0], 200, "POST %s (%r)" % (what, r))
+        return r[2]
+
+    def transcript(self, i):
+        return transcript_ok(self.pid, self.teachers[i])

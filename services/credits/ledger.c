@@ -1,0 +1,194 @@
+/* Statements become ledger entries in the transaction that stored them: one query finds the
+ * batch's teachers (so their schools and districts can come from the directory), one
+ * set-based statement joins the batch with the programs' windows, scopes and rules, inserts
+ * the raw facts and reverses what voided statements credited. Idempotent: a statement is
+ * credited once per program and category (unique index, ON CONFLICT DO NOTHING). */
+#include "ledger.h"
+#include "program.h"
+#include "yx_db.h"
+#include "yx_log.h"
+#include "yx_pgarray.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The statements to credit (b), the teachers with their place in the roster (t), and the
+ * matching (m): a statement counts for a program when its timestamp lies in the window,
+ * its teacher in the scope, and a rule of the program takes its verb, activity type,
+ * duration (for minutes) and score; the first matching item of a category wins. Voided
+ * statements, and targets voided in the same batch, count nowhere. */
+#define MATCH_SQL(BATCH, PROGRAM)                                                              \
+    "WITH b AS (SELECT s.county_id, s.id, s.teacher_id, s.verb_id, s.activity_id,"             \
+    "                  s.activity_type, s.occurred_at, s.duration_ms, s.voided, s.voids,"      \
+    "                  s.statement"                                                            \
+    "             FROM credits.statements s WHERE s.county_id = $1 AND " BATCH "),"            \
+    " t AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[])"                          \
+    "         AS t(teacher_id, school_id, district_id)),"                                      \
+    " m AS (SELECT DISTINCT ON (p.id, b.id, r.category)"                                       \
+    "              p.id AS program_id, b.teacher_id, r.category, r.item, r.measure,"           \
+    "              b.id AS statement_id, b.activity_id, b.occurred_at, b.duration_ms"          \
+    "         FROM b LEFT JOIN t ON t.teacher_id = b.teacher_id"                               \
+    "         JOIN credits.programs p ON p.county_id = b.county_id"                            \
+    "          AND b.occurred_at >= p.start_at AND b.occurred_at < p.end_at AND " PROGRAM      \
+    "         JOIN credits.program_rules r ON r.county_id = p.county_id"                       \
+    "          AND r.program_id = p.id AND r.verb_id = b.verb_id"                              \
+    "          AND (r.activity_type IS NULL OR r.activity_type = b.activity_type)"             \
+    "          AND (r.measure <> 'minutes' OR b.duration_ms > 0)"                              \
+    "          AND (r.score_min IS NULL"                                                       \
+    "               OR (jsonb_typeof(b.statement #> '{result,score,raw}') = 'number'"          \
+    "                   AND (b.statement #>> '{result,score,raw}')::numeric >= r.score_min))" \
+    "        WHERE b.teacher_id IS NOT NULL AND NOT b.voided AND b.voids IS NULL"              \
+    "          AND NOT EXISTS (SELECT 1 FROM b v WHERE v.voids = b.id)"                        \
+    "          AND EXISTS (SELECT 1 FROM credits.program_scope sc"                             \
+    "                       WHERE sc.county_id = p.county_id AND sc.program_id = p.id"         \
+    "                         AND (sc.kind = 'county'"                                         \
+    "                              OR (sc.kind = 'district' AND sc.ref = t.district_id)"      \
+    "                              OR (sc.kind = 'school' AND sc.ref = t.school_id)))"        \
+    "        ORDER BY p.id, b.id, r.category, r.ord),"                                         \
+    " ins AS (INSERT INTO credits.ledger (county_id, program_id, teacher_id, category, item,"  \
+    "                 measure, amount, started_at, occurred_at, source, statement_id,"         \
+    "                 activity_id)"                                                            \
+    "         SELECT $1, program_id, teacher_id, category, item, measure,"                     \
+    "                CASE WHEN measure = 'minutes' THEN round(duration_ms / 60000.0, 4) ELSE 1 END,"     \
+    "                CASE WHEN measure = 'minutes'"                                            \
+    "                     THEN occurred_at - duration_ms * interval '1 millisecond' END,"      \
+    "                occurred_at, 'statement', statement_id, activity_id FROM m"               \
+    "         ON CONFLICT DO NOTHING RETURNING 1)"
+
+/* A voiding statement that did void its target (xapi_store.c decides: same platform)
+ * cancels every entry the target earned, with itself as the evidence. */
+#define REVERSE_SQL                                                                            \
+    " rev AS (INSERT INTO credits.ledger (county_id, program_id, teacher_id, category, item,"  \
+    "                 measure, amount, occurred_at, source, statement_id, activity_id,"        \
+    "                 reverses)"                                                               \
+    "         SELECT e.county_id, e.program_id, e.teacher_id, e.category, e.item, e.measure,"  \
+    "                -e.amount, e.occurred_at, 'void', v.id, e.activity_id, e.id"              \
+    "           FROM b v JOIN credits.statements tg ON tg.county_id = v.county_id"             \
+    "                 AND tg.id = v.voids AND tg.voided"                                       \
+    "           JOIN credits.ledger e ON e.county_id = v.county_id"                            \
+    "                 AND e.statement_id = v.voids AND e.source = 'statement'"                 \
+    "          WHERE v.voids IS NOT NULL"                                                      \
+    "         ON CONFLICT DO NOTHING RETURNING 1)"
+
+static const char s_credit_sql[] = MATCH_SQL("s.id = ANY($2::uuid[])", "true") "," REVERSE_SQL
+    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM rev)";
+
+static const char s_backfill_sql[] =
+    MATCH_SQL("s.teacher_id IS NOT NULL AND s.occurred_at >= $6::timestamptz"
+              " AND s.occurred_at < $7::timestamptz",
+              "p.id = $2") " SELECT (SELECT count(*) FROM ins)";
+
+/* The teachers of the batch whose statements some rule could take (one NULL row when the
+ * batch voids something): nothing to do, the usual case without programs, costs one query. */
+static const char s_teachers_sql[] =
+    "SELECT DISTINCT s.teacher_id FROM credits.statements s"
+    " WHERE s.county_id = $1 AND s.id = ANY($2::uuid[]) AND s.teacher_id IS NOT NULL"
+    "   AND NOT s.voided AND s.voids IS NULL"
+    "   AND EXISTS (SELECT 1 FROM credits.program_rules r"
+    "                WHERE r.county_id = s.county_id AND r.verb_id = s.verb_id)"
+    " UNION ALL SELECT NULL WHERE EXISTS (SELECT 1 FROM credits.statements v"
+    "  WHERE v.county_id = $1 AND v.id = ANY($2::uuid[]) AND v.voids IS NOT NULL)";
+
+typedef struct {
+    yx_pgarray_t teacher, school, district;
+} places_t;
+
+static void s_places_init(places_t *pl)
+{
+    yx_pgarray_init(&pl->teacher);
+    yx_pgarray_init(&pl->school);
+    yx_pgarray_init(&pl->district);
+}
+
+static void s_places_free(places_t *pl)
+{
+    yx_pgarray_free(&pl->teacher);
+    yx_pgarray_free(&pl->school);
+    yx_pgarray_free(&pl->district);
+}
+
+/* A teacher the directory does not know (yet) is still credited by county-wide programs. */
+static int s_place(places_t *pl, const dir_teacher_t *t, const char *teacher_id)
+{
+    return yx_pgarray_add(&pl->teacher, teacher_id) |
+           yx_pgarray_add(&pl->school, t && t->school_id ? t->school_id : "") |
+           yx_pgarray_add(&pl->district, t && t->district_id ? t->district_id : "");
+}
+
+int ledger_credit_statements(credits_t *credits, const char *const *statement_ids, size_t n)
+{
+    if (!n) return 0;
+    yx_pgarray_t ids;
+    yx_pgarray_init(&ids);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        rc |= yx_pgarray_add(&ids, statement_ids[i]);
+    const char *params[5] = {credits->county_id, yx_pgarray_text(&ids)};
+    PGresult *res = rc == 0 ? yx_db_query(credits->db, s_teachers_sql, 2, params) : NULL;
+    if (!res) {
+        yx_pgarray_free(&ids);
+        return -1;
+    }
+    int rows = PQntuples(res);
+    places_t pl;
+    s_places_init(&pl);
+    for (int r = 0; r < rows; r++) {
+        if (PQgetisnull(res, r, 0)) continue;
+        const char *id = PQgetvalue(res, r, 0);
+        rc |= s_place(&pl, credits->directory ? directory_teacher(credits->directory, id) : NULL,
+                      id);
+    }
+    PQclear(res);
+    if (rows && rc == 0) rc = ledger_lock(credits);
+    if (rows && rc == 0) {
+        params[1] = yx_pgarray_text(&ids);
+        params[2] = yx_pgarray_text(&pl.teacher);
+        params[3] = yx_pgarray_text(&pl.school);
+        params[4] = yx_pgarray_text(&pl.district);
+        res = yx_db_query(credits->db, s_credit_sql, 5, params);
+        if (res)
+            yx_debug(NULL, "ledger: %s entries, %s reversals from %zu statements",
+                     PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), n);
+        else
+            rc = -1;
+        PQclear(res);
+    }
+    s_places_free(&pl);
+    yx_pgarray_free(&ids);
+    return rc ? -1 : 0;
+}
+
+int ledger_backfill(credits_t *credits, const rules_program_t *p)
+{
+    places_t pl;
+    s_places_init(&pl);
+    int rc = 0;
+    size_t count = credits->directory ? directory_count(credits->directory) : 0;
+    for (size_t i = 0; i < count; i++) {
+        const dir_teacher_t *t = directory_at(credits->directory, i);
+        if (program_in_scope(p, t)) rc |= s_place(&pl, t, t->teacher_id);
+    }
+    char start[40], end[40];
+    rules_format_time(rules_day_start(p->first_day), start);
+    rules_format_time(rules_day_start(p->last_day + 1), end);
+    const char *const params[] = {credits->county_id,
+                                  p->id,
+                                  yx_pgarray_text(&pl.teacher),
+                                  yx_pgarray_text(&pl.school),
+                                  yx_pgarray_text(&pl.district),
+                                  start,
+                                  end};
+    if (rc == 0) rc = ledger_lock(credits);
+    PGresult *res = rc == 0 ? yx_db_query(credits->db, s_backfill_sql, 7, params) : NULL;
+    if (res) yx_info(NULL, "program %s: %s entries from stored statements", p->id, PQgetvalue(res, 0, 0));
+    rc = res ? 0 : -1;
+    PQclear(res);
+    s_places_free(&pl);
+    return rc;
+}
+
+int ledger_lock(credits_t *credits)
+{
+    return yx_db_exec(credits->db, "SELECT pg_advisory_xact_lock(hashtext('credits.ledger'))", 0,
+                      NULL);
+}

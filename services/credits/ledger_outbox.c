@@ -1,0 +1,336 @@
+/* Events: ledger_event() for any part of the service, and the sweep. Milestones depend on
+ * capped points, which exist only when reading; computing them on the ingest path would
+ * cost the xAPI store a transcript per teacher per batch. So the sweep, every few seconds,
+ * takes the entries recorded since its watermark (entry ids grow in commit order, see
+ * ledger_lock), evaluates their teachers with the aggregate query progress reports use,
+ * keeps the numbers as standings, and announces each milestone once (credits.milestones).
+ * Points taken back later do not take a milestone back. */
+#include "outbox.h"
+#include "program.h"
+#include "yx_db.h"
+#include "yx_log.h"
+#include "yx_pgarray.h"
+#include "yx_strmap.h"
+
+#include <event2/event.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_tenant(credits_t *credits, const char *teacher_id)
+{
+    const dir_teacher_t *t =
+        credits->directory ? directory_teacher(credits->directory, teacher_id) : NULL;
+    return t && t->school_id && *t->school_id ? t->school_id : credits->county_id;
+}
+
+int ledger_event(credits_t *credits, const char *topic, const char *teacher_id,
+                 const char *program_id, const char *payload_json)
+{
+    json_t *payload = json_loads(payload_json ? payload_json : "{}", 0, NULL);
+    bool ok = json_is_object(payload);
+    json_decref(payload);
+    if (!ok || !topic || !*topic || !teacher_id || !program_id) {
+        yx_error(NULL, "ledger_event: a topic, a teacher, a program and a JSON object are needed");
+        return -1;
+    }
+    const char *const params[] = {topic, s_tenant(credits, teacher_id), teacher_id, program_id,
+                                  payload_json ? payload_json : "{}"};
+    return yx_db_exec(
+        credits->db,
+        "WITH c AS (UPDATE credits.outbox_counter SET last = last + 1 RETURNING last)"
+        " INSERT INTO credits.outbox (seq, topic, tenant, subject_id, payload)"
+        " SELECT c.last, $1, $2, $3, $5::jsonb || jsonb_build_object('program_id', $4::text,"
+        "        'teacher_id', $3::text) FROM c",
+        5, params);
+}
+
+/* The entries after the watermark, in commit order. */
+static const char s_new_entries_sql[] =
+    "SELECT id, program_id, teacher_id FROM credits.ledger"
+    " WHERE county_id = $1 AND id > $2::int8 ORDER BY id LIMIT $3::int";
+
+/* Standings computed under rules that have changed since. */
+static const char s_stale_sql[] =
+    "SELECT s.program_id, s.teacher_id FROM credits.standings s JOIN credits.programs p"
+    "    ON p.county_id = s.county_id AND p.id = s.program_id"
+    " WHERE s.county_id = $1 AND s.rules_hash <> p.rules_hash LIMIT $2::int";
+
+static const char s_standings_sql[] =
+    "INSERT INTO credits.standings (county_id, program_id, teacher_id, rules_hash, total_points,"
+    "       passed, minutes, points, computed_at)"
+    " SELECT $1, $2, u.t, $3, u.total, u.passed, u.minutes, u.points::float8[], now()"
+    "   FROM unnest($4::text[], $5::float8[], $6::bool[], $7::float8[], $8::text[])"
+    "     AS u(t, total, passed, minutes, points)"
+    " ON CONFLICT (county_id, program_id, teacher_id) DO UPDATE SET"
+    "   rules_hash = EXCLUDED.rules_hash, total_points = EXCLUDED.total_points,"
+    "   passed = EXCLUDED.passed, minutes = EXCLUDED.minutes, points = EXCLUDED.points,"
+    "   computed_at = EXCLUDED.computed_at";
+
+/* New milestones of one program, each announced in the same statement that records it. */
+static const char s_announce_sql[] =
+    "WITH u AS (SELECT * FROM unnest($3::text[], $4::text[], $5::numeric[], $6::text[])"
+    "             AS u(teacher_id, milestone, points, tenant)),"
+    " m AS (INSERT INTO credits.milestones (county_id, program_id, teacher_id, milestone,"
+    "              total_points)"
+    "       SELECT $1, $2, teacher_id, milestone, points FROM u"
+    "       ON CONFLICT DO NOTHING RETURNING teacher_id, milestone, total_points),"
+    " n AS (SELECT m.teacher_id, m.milestone, m.total_points, u.tenant,"
+    "              row_number() OVER (ORDER BY m.teacher_id, m.milestone) AS k,"
+    "              count(*) OVER () AS total"
+    "         FROM m JOIN u USING (teacher_id, milestone)),"
+    " c AS (UPDATE credits.outbox_counter SET last = last + (SELECT count(*) FROM n)"
+    "        WHERE EXISTS (SELECT 1 FROM n) RETURNING last)"
+    " INSERT INTO credits.outbox (seq, topic, tenant, subject_id, payload)"
+    " SELECT c.last - n.total + n.k, 'credits.milestone', n.tenant, n.teacher_id,"
+    "        jsonb_build_object('program_id', $2::text, 'teacher_id', n.teacher_id,"
+    "                           'milestone', n.milestone, 'total_points', n.total_points)"
+    "   FROM c, n";
+
+#define SCAN_ROWS 2000 /* entries read per sweep, at most */
+
+typedef struct {
+    credits_t *credits;
+    const rules_program_t *p;
+    yx_arena_t *arena;
+    yx_strmap_t *seen; /* keys in arena: the aggregate's rows are gone after it */
+    yx_pgarray_t teacher, total, passed, minutes, points; /* standings */
+    yx_pgarray_t m_teacher, m_milestone, m_points, m_tenant; /* milestones */
+    rules_result_t scratch;
+} sweep_t;
+
+static void s_milestone(sweep_t *sw, const char *teacher_id, const char *milestone, double pts)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%.4f", pts);
+    yx_pgarray_add(&sw->m_teacher, teacher_id);
+    yx_pgarray_add(&sw->m_milestone, milestone);
+    yx_pgarray_add(&sw->m_points, text);
+    yx_pgarray_add(&sw->m_tenant, s_tenant(sw->credits, teacher_id));
+}
+
+static void s_standing(sweep_t *sw, const char *teacher_id, const rules_result_t *r)
+{
+    const rules_program_t *p = sw->p;
+    char num[40], list[40 * RULES_MAX_CATEGORIES + 4];
+    size_t len = 0;
+    list[len++] = '{';
+    for (int c = 0; c < p->ncategories; c++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%.17g", c ? "," : "",
+                                r->categories[c].points);
+    snprintf(list + len, sizeof list - len, "}");
+    yx_pgarray_add(&sw->teacher, teacher_id);
+    snprintf(num, sizeof num, "%.17g", r->total_points);
+    yx_pgarray_add(&sw->total, num);
+    yx_pgarray_add(&sw->passed, r->passed ? "t" : "f");
+    snprintf(num, sizeof num, "%.17g", r->minutes);
+    yx_pgarray_add(&sw->minutes, num);
+    yx_pgarray_add(&sw->points, list);
+    /* milestones are for those enrolled now */
+    const dir_teacher_t *t = directory_teacher(sw->credits->directory, teacher_id);
+    if (!t || !program_enrolled(p, t)) return;
+    if (p->pass_threshold > 0 && r->total_points + 1e-9 >= p->pass_threshold / 2)
+        s_milestone(sw, teacher_id, "half", r->total_points);
+    if (r->passed) s_milestone(sw, teacher_id, "passed", r->total_points);
+}
+
+static void s_each(void *arg, const char *teacher_id, const rules_entry_t *entries, size_t n)
+{
+    sweep_t *sw = arg;
+    rules_total(sw->p, entries, n, &sw->scratch);
+    yx_strmap_put(sw->seen, yx_arena_strdup(sw->arena, teacher_id), (void *)1);
+    s_standing(sw, teacher_id, &sw->scratch);
+}
+
+static void s_sweep_free(sweep_t *sw)
+{
+    yx_pgarray_t *arrays[] = {&sw->teacher,   &sw->total,       &sw->passed,
+                              &sw->minutes,   &sw->points,      &sw->m_teacher,
+                              &sw->m_milestone, &sw->m_points,  &sw->m_tenant};
+    for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++)
+        yx_pgarray_free(arrays[i]);
+    yx_strmap_destroy(&sw->seen);
+    free(sw);
+}
+
+/* One program's teachers: evaluate, keep the standings, record and announce milestones. */
+static int s_program(credits_t *credits, yx_arena_t *arena, const char *program_id,
+                     yx_pgarray_t *teachers, char **ids, size_t n)
+{
+    rules_program_t *p = NULL;
+    int found = program_load(credits, program_id, &p);
+    if (found <= 0) return found; /* a program that is gone has nothing to keep */
+    sweep_t *sw = calloc(1, sizeof *sw);
+    if (!sw) {
+        rules_program_destroy(&p);
+        return -1;
+    }
+    sw->credits = credits;
+    sw->arena = arena;
+    sw->p = p;
+    sw->seen = yx_strmap_new(n + 16);
+    int rc = program_aggregate(credits, p, yx_pgarray_text(teachers), s_each, sw);
+    /* every entry of these teachers reversed: their standing is nothing */
+    rules_total(p, NULL, 0, &sw->scratch);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (!yx_strmap_get(sw->seen, ids[i])) s_standing(sw, ids[i], &sw->scratch);
+    char hash[17];
+    program_rules_hash(p, hash);
+    const char *const st[] = {credits->county_id,          p->id,
+                              hash,                        yx_pgarray_text(&sw->teacher),
+                              yx_pgarray_text(&sw->total), yx_pgarray_text(&sw->passed),
+                              yx_pgarray_text(&sw->minutes), yx_pgarray_text(&sw->points)};
+    if (rc == 0 && sw->teacher.count) rc = yx_db_exec(credits->db, s_standings_sql, 8, st);
+    if (rc == 0 && sw->m_teacher.count) {
+        const char *const params[] = {credits->county_id,
+                                      p->id,
+                                      yx_pgarray_text(&sw->m_teacher),
+                                      yx_pgarray_text(&sw->m_milestone),
+                                      yx_pgarray_text(&sw->m_points),
+                                      yx_pgarray_text(&sw->m_tenant)};
+        rc = yx_db_exec(credits->db, s_announce_sql, 6, params);
+    }
+    s_sweep_free(sw);
+    rules_program_destroy(&p);
+    return rc;
+}
+
+typedef struct {
+    char *program, *teacher;
+} pair_t;
+
+static int s_by_program(const void *a, const void *b)
+{
+    const pair_t *x = a, *y = b;
+    int c = strcmp(x->program, y->program);
+    return c ? c : strcmp(x->teacher, y->teacher);
+}
+
+/* Adds (program, teacher) once; false when the batch is full. */
+static bool s_pair(yx_arena_t *arena, yx_strmap_t *seen, pair_t *pairs, size_t *n,
+                   const char *program, const char *teacher)
+{
+    char *key = yx_arena_printf(arena, "%s\x1f%s", program, teacher);
+    if (yx_strmap_get(seen, key)) return true;
+    if (*n >= LEDGER_SWEEP_BATCH) return false;
+    yx_strmap_put(seen, key, (void *)1);
+    pairs[*n].program = yx_arena_strdup(arena, program);
+    pairs[*n].teacher = yx_arena_strdup(arena, teacher);
+    (*n)++;
+    return true;
+}
+
+static int s_sweep(credits_t *credits, yx_arena_t *arena, size_t *done)
+{
+    PGconn *db = credits->db;
+    const char *const county[] = {credits->county_id};
+    if (yx_db_exec(db,
+                   "INSERT INTO credits.sweep_state (county_id) VALUES ($1)"
+                   " ON CONFLICT DO NOTHING",
+                   1, county) < 0)
+        return -1;
+    /* one sweeper at a time, across instances of the service */
+    PGresult *res = yx_db_query(db,
+                                "SELECT last_id FROM credits.sweep_state WHERE county_id = $1"
+                                " FOR UPDATE",
+                                1, county);
+    if (!res || PQntuples(res) != 1) {
+        PQclear(res);
+        return -1;
+    }
+    char *last = yx_arena_strdup(arena, PQgetvalue(res, 0, 0)), *upto = last;
+    PQclear(res);
+    char scan[16], room[16];
+    snprintf(scan, sizeof scan, "%d", SCAN_ROWS);
+    const char *const q[] = {credits->county_id, last, scan};
+    if (!(res = yx_db_query(db, s_new_entries_sql, 3, q))) return -1;
+    pair_t *pairs = yx_arena_alloc(arena, sizeof *pairs * LEDGER_SWEEP_BATCH);
+    yx_strmap_t *seen = yx_strmap_new(LEDGER_SWEEP_BATCH * 2);
+    size_t n = 0;
+    /* the watermark moves to the last entry whose teacher fits in this batch */
+    for (int r = 0; pairs && r < PQntuples(res); r++) {
+        if (!s_pair(arena, seen, pairs, &n, PQgetvalue(res, r, 1), PQgetvalue(res, r, 2))) break;
+        upto = yx_arena_strdup(arena, PQgetvalue(res, r, 0));
+    }
+    PQclear(res);
+    snprintf(room, sizeof room, "%zu", (size_t)LEDGER_SWEEP_BATCH - n);
+    const char *const stale[] = {credits->county_id, room};
+    res = n < LEDGER_SWEEP_BATCH ? yx_db_query(db, s_stale_sql, 2, stale) : NULL;
+    for (int r = 0; res && r < PQntuples(res); r++)
+        s_pair(arena, seen, pairs, &n, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1));
+    PQclear(res);
+    yx_strmap_destroy(&seen);
+    if (!pairs) return -1;
+
+    qsort(pairs, n, sizeof *pairs, s_by_program);
+    int rc = 0;
+    for (size_t i = 0, first = 0; rc == 0 && i < n; i++) {
+        if (i + 1 < n && strcmp(pairs[i].program, pairs[i + 1].program) == 0) continue;
+        yx_pgarray_t teachers;
+        yx_pgarray_init(&teachers);
+        char **ids = yx_arena_alloc(arena, sizeof *ids * (i - first + 1));
+        for (size_t k = first; k <= i; k++) {
+            yx_pgarray_add(&teachers, pairs[k].teacher);
+            ids[k - first] = pairs[k].teacher;
+        }
+        rc = s_program(credits, arena, pairs[i].program, &teachers, ids, i - first + 1);
+        yx_pgarray_free(&teachers);
+        first = i + 1;
+    }
+    const char *const advance[] = {credits->county_id, upto};
+    if (rc == 0 && strcmp(upto, last) != 0)
+        rc = yx_db_exec(db, "UPDATE credits.sweep_state SET last_id = $2 WHERE county_id = $1",
+                        2, advance);
+    *done = n;
+    return rc;
+}
+
+int ledger_sweep(credits_t *credits)
+{
+    if (!credits->directory || !directory_ready(credits->directory)) return 0;
+    /* the connection is shared with requests: never inside someone else's transaction */
+    if (PQtransactionStatus(credits->db) != PQTRANS_IDLE) return 0;
+    yx_arena_t *arena = yx_arena_new();
+    size_t done = 0;
+    int rc = arena && yx_db_begin(credits->db) == 0 ? s_sweep(credits, arena, &done) : -1;
+    if (rc == 0)
+        rc = yx_db_commit(credits->db);
+    else if (PQtransactionStatus(credits->db) != PQTRANS_IDLE)
+        yx_db_rollback(credits->db);
+    yx_arena_destroy(&arena);
+    if (rc < 0) yx_warn(NULL, "the sweep failed; it starts again from its watermark");
+    return rc < 0 ? -1 : (int)done;
+}
+
+/* ---- the timer ---------------------------------------------------------------------- */
+
+#define SWEEP_EVERY_MS 2000
+#define SWEEP_AGAIN_MS 200 /* a full batch: more is waiting, but requests come first */
+
+static struct event *s_timer;
+
+static void s_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    int n = ledger_sweep(arg);
+    int ms = n == LEDGER_SWEEP_BATCH ? SWEEP_AGAIN_MS : SWEEP_EVERY_MS;
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    evtimer_add(s_timer, &tv);
+}
+
+int ledger_sweep_start(credits_t *credits)
+{
+    if (s_timer || !credits->base) return s_timer ? 0 : -1;
+    s_timer = evtimer_new(credits->base, s_tick, credits);
+    if (!s_timer) return -1;
+    struct timeval tv = {SWEEP_EVERY_MS / 1000, 0};
+    return evtimer_add(s_timer, &tv);
+}
+
+void ledger_sweep_stop(void)
+{
+    if (s_timer) event_free(s_timer);
+    s_timer = NULL;
+}

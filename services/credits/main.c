@@ -1,0 +1,105 @@
+/* yanxiu-credits: owns the credits schema (xAPI statements, programs, the ledger,
+ * certificates) and answers credits requests on the bus. */
+#include "certificate.h"
+#include "dispatch.h"
+#include "ops.h"
+#include "yx_bus.h"
+#include "yx_config.h"
+#include "yx_db.h"
+#include "yx_log.h"
+
+#include <event2/event.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define DIRECTORY_REFRESH_MS 5000
+
+extern const yx_migration_t credits_migrations[];
+extern const int credits_migrations_count;
+
+static void s_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    yx_info(NULL, "stopping on signal %d", (int)sig);
+    event_base_loopbreak(arg);
+}
+
+/* PostgreSQL may still be starting (compose, systemd): wait for it a little. */
+static PGconn *s_connect(const char *url)
+{
+    for (int attempt = 0; attempt < 30; attempt++) {
+        PGconn *db = yx_db_connect(url);
+        if (db) return db;
+        sleep(1);
+    }
+    return NULL;
+}
+
+/* The roster learned teachers: statements nobody matched may match now. */
+static void s_on_directory_change(void *arg)
+{
+    xapi_rematch(arg);
+}
+
+int main(void)
+{
+    yx_log_init("credits");
+    signal(SIGPIPE, SIG_IGN);
+    /* Every request's arena starts with a 256 KiB calloc. Left to glibc's sliding threshold
+     * those come from the heap and are cleared in full each time (a memset of 256 KiB per
+     * request, the largest cost of a one-statement POST); mapped fresh, only the pages a
+     * request touches are ever cleared, and freeing returns them at once. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    const char *url = yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:55432/yanxiu");
+    const char *endpoint = yx_config_str(
+        "YANXIU_CREDITS_BIND", yx_config_str("YANXIU_CREDITS_ENDPOINT", "tcp://127.0.0.1:5602"));
+    const char *roster = yx_config_str("YANXIU_ROSTER_ENDPOINT", "tcp://127.0.0.1:5601");
+    credits_t credits = {.county_id = yx_config_str("YANXIU_COUNTY_ID", "county")};
+
+    credits.db = s_connect(url);
+    if (!credits.db) return 1;
+    if (yx_db_migrate(credits.db, "credits", credits_migrations, credits_migrations_count) < 0) {
+        PQfinish(credits.db);
+        return 1;
+    }
+    /* certificates are signed with the county's key: no key, no service */
+    credits.signer = signer_load_or_create();
+    if (!credits.signer) {
+        PQfinish(credits.db);
+        return 1;
+    }
+    struct event_base *base = event_base_new();
+    /* three priorities: the group commit's flush runs after the bus has read (batch.c) */
+    if (!base || event_base_priority_init(base, 3) < 0) return 1;
+    credits.base = base;
+    void *zmq_ctx = zmq_ctx_new();
+    credits.directory = directory_new(base, zmq_ctx, roster, DIRECTORY_REFRESH_MS,
+                                      s_on_directory_change, &credits);
+    dispatch_t dispatch = {.credits = &credits, .batch = batch_new(&credits, url)};
+    yx_bus_server_t *server =
+        dispatch.batch ? yx_bus_server_new(base, zmq_ctx, endpoint, dispatch_request, &dispatch)
+                       : NULL;
+    struct event *sigint = evsignal_new(base, SIGINT, s_on_signal, base);
+    struct event *sigterm = evsignal_new(base, SIGTERM, s_on_signal, base);
+    int rc = 1;
+    if (credits.directory && server && sigint && sigterm) {
+        event_add(sigint, NULL);
+        event_add(sigterm, NULL);
+        yx_info(NULL, "serving %s", endpoint);
+        event_base_dispatch(base);
+        rc = 0;
+    }
+    if (sigint) event_free(sigint);
+    if (sigterm) event_free(sigterm);
+    batch_destroy(&dispatch.batch); /* answers what is queued, while the socket is open */
+    yx_bus_server_destroy(&server);
+    directory_destroy(&credits.directory);
+    zmq_ctx_term(zmq_ctx);
+    event_base_free(base);
+    signer_destroy(&credits.signer);
+    PQfinish(credits.db);
+    return rc;
+}

@@ -1,0 +1,25 @@
+/* Events of the credits service (credits.outbox, numbered gap-free in commit order like
+ * roster.outbox): credit milestones, and what other parts announce (certificates). */
+#ifndef CREDITS_OUTBOX_H
+#define CREDITS_OUTBOX_H
+#include "credits.h"
+
+/* Writes one event in the caller's transaction: topic (e.g. "certificate.issued"), the
+ * teacher it is about (tenant: the teacher's school, else the county), and a JSON object
+ * payload to which program_id and teacher_id are added. 0, or -1 (bad payload, database). */
+int ledger_event(credits_t *credits, const char *topic, const char *teacher_id,
+                 const char *program_id, const char *payload_json);
+
+/* The sweep: for teachers with entries recorded since its watermark, computes their numbers,
+ * keeps them as standings (progress reads those) and announces, once each,
+ * "credits.milestone" with milestone "half" (half the pass threshold) or "passed". Bounded
+ * work per call (LEDGER_SWEEP_BATCH teachers). Returns the teachers looked at, or -1. */
+int ledger_sweep(credits_t *credits);
+#define LEDGER_SWEEP_BATCH 100
+
+/* Runs ledger_sweep from a timer on credits->base: every 2 s, sooner while work is waiting.
+ * Call once after the event base exists; stop before freeing it. 0 or -1. */
+int ledger_sweep_start(credits_t *credits);
+void ledger_sweep_stop(void);
+
+#endif
