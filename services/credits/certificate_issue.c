@@ -2,7 +2,7 @@
  * One live certificate per (program, teacher): asking again answers the one already issued,
  * and only a revocation makes room for a new one. */
 #include "certificate.h"
-#include "certificate_source.h"
+#include "transcript.h"
 #include "ops.h"
 #include "yx_db.h"
 #include "yx_log.h"

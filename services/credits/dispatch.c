@@ -32,14 +32,18 @@ static void s_ping(request_t *req, Yx__CreditsReply *reply)
 static void s_route(request_t *req, const Yx__CreditsRequest *in, Yx__CreditsReply *reply)
 {
     switch (in->op_case) {
-    case YX__CREDITS_REQUEST__OP_PING: return s_ping(req, reply);
-    case YX__CREDITS_REQUEST__OP_GET_STATEMENTS: return xapi_get(req, in->get_statements, reply);
+    case YX__CREDITS_REQUEST__OP_PING:
+        return s_ping(req, reply);
+    case YX__CREDITS_REQUEST__OP_GET_STATEMENTS:
+        return xapi_get(req, in->get_statements, reply);
     case YX__CREDITS_REQUEST__OP_LIST_UNMATCHED:
         return xapi_list_unmatched(req, in->list_unmatched, reply);
     case YX__CREDITS_REQUEST__OP_CREATE_PROGRAM:
         return program_create(req, in->create_program, reply);
-    case YX__CREDITS_REQUEST__OP_GET_PROGRAM: return program_get(req, in->get_program, reply);
-    case YX__CREDITS_REQUEST__OP_LIST_PROGRAMS: return program_list(req, in->list_programs, reply);
+    case YX__CREDITS_REQUEST__OP_GET_PROGRAM:
+        return program_get(req, in->get_program, reply);
+    case YX__CREDITS_REQUEST__OP_LIST_PROGRAMS:
+        return program_list(req, in->list_programs, reply);
     case YX__CREDITS_REQUEST__OP_GET_TRANSCRIPT:
         return program_transcript(req, in->get_transcript, reply);
     case YX__CREDITS_REQUEST__OP_GET_PROGRESS:
@@ -56,7 +60,8 @@ static void s_route(request_t *req, const Yx__CreditsRequest *in, Yx__CreditsRep
         return certificate_verify(req, in->verify_certificate, reply);
     case YX__CREDITS_REQUEST__OP_REVOKE_CERTIFICATE:
         return certificate_revoke(req, in->revoke_certificate, reply);
-    default: return reply_error(req, reply, 400, "unknown operation");
+    default:
+        return reply_error(req, reply, 400, "unknown operation");
     }
 }
 

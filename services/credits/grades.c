@@ -173,8 +173,8 @@ static void s_append(request_t *req, target_t *tg, const char *source, const cha
                      rows_t *rows, unsigned code, Yx__CreditsReply *reply)
 {
     credits_t *credits = req->credits;
-    const char *actor = req->principal->key_id && *req->principal->key_id ? req->principal->key_id
-                                                                            : "system";
+    const char *actor =
+        req->principal->key_id && *req->principal->key_id ? req->principal->key_id : "system";
     const char *const params[] = {credits->county_id,
                                   tg->p->id,
                                   tg->t->teacher_id,
@@ -243,7 +243,7 @@ static void s_num_text(double v, char out[32])
 void program_record_grade(request_t *req, const Yx__RecordGrade *op, Yx__CreditsReply *reply)
 {
     static const char *const allowed[] = {"teacher_id", "offline_score", "offline_attended",
-                                          "category", "reason", NULL};
+                                          "category",   "reason",        NULL};
     target_t tg;
     if (!s_target(req, op->program_id, &op->json, allowed, true, &tg, reply)) {
         s_target_free(&tg);
@@ -351,8 +351,9 @@ done:
  * the reversal of an entry ("reverses": id), always with a reason. */
 void program_manual_entry(request_t *req, const Yx__ManualEntry *op, Yx__CreditsReply *reply)
 {
-    static const char *const allowed[] = {"teacher_id", "category", "item", "measure", "amount",
-                                          "reason", "occurred_at", "reverses", NULL};
+    static const char *const allowed[] = {"teacher_id",  "category", "item",
+                                          "measure",     "amount",   "reason",
+                                          "occurred_at", "reverses", NULL};
     target_t tg;
     if (!s_target(req, op->program_id, &op->json, allowed, false, &tg, reply)) {
         s_target_free(&tg);
@@ -373,8 +374,7 @@ void program_manual_entry(request_t *req, const Yx__ManualEntry *op, Yx__Credits
             s_bad(req, reply, "reverses", "must be an entry id");
             goto done_rows;
         }
-        static const char *const only[] = {"category", "item", "measure", "amount",
-                                           "occurred_at"};
+        static const char *const only[] = {"category", "item", "measure", "amount", "occurred_at"};
         for (size_t i = 0; i < sizeof only / sizeof *only; i++)
             if (json_object_get(body, only[i])) {
                 s_bad(req, reply, only[i], "not given with reverses (taken from the entry)");
@@ -402,7 +402,7 @@ void program_manual_entry(request_t *req, const Yx__ManualEntry *op, Yx__Credits
             reply_error(req, reply, 503, "the database did not answer");
             goto done_rows;
         }
-        const char *why = PQntuples(res) == 0                   ? "no such entry of this teacher"
+        const char *why = PQntuples(res) == 0               ? "no such entry of this teacher"
                           : PQgetvalue(res, 0, 5)[0] == 't' ? "a reversal cannot be reversed"
                           : PQgetvalue(res, 0, 6)[0] == 't' ? "the entry is reversed already"
                                                             : NULL;
@@ -425,8 +425,9 @@ void program_manual_entry(request_t *req, const Yx__ManualEntry *op, Yx__Credits
         }
         const rules_category_t *cat = &p->categories[c];
         const char *measure = json_string_value(json_object_get(body, "measure"));
-        const char *unit_measure = rules_measure_name(
-            cat->unit == RULES_MINUTES ? M_MINUTES : cat->unit == RULES_COUNT ? M_COUNT : M_SCORE);
+        const char *unit_measure = rules_measure_name(cat->unit == RULES_MINUTES ? M_MINUTES
+                                                      : cat->unit == RULES_COUNT ? M_COUNT
+                                                                                 : M_SCORE);
         if (!measure) measure = unit_measure;
         if (strcmp(measure, unit_measure) != 0 &&
             !(strcmp(measure, "attended") == 0 && cat->min_attended)) {
@@ -450,7 +451,8 @@ void program_manual_entry(request_t *req, const Yx__ManualEntry *op, Yx__Credits
         const char *when = json_string_value(json_object_get(body, "occurred_at"));
         int64_t us;
         if (!when || !rules_parse_time(when, &us)) {
-            s_bad(req, reply, "occurred_at", "must be a time (RFC 3339, e.g. 2015-10-20T09:00:00+08:00)");
+            s_bad(req, reply, "occurred_at",
+                  "must be a time (RFC 3339, e.g. 2015-10-20T09:00:00+08:00)");
             goto done_rows;
         }
         if (us < rules_day_start(p->first_day) || us >= rules_day_start(p->last_day + 1)) {

@@ -19,7 +19,8 @@ static const char *const s_rules =
     "{\"key\": \"platform_study\", \"name\": \"平台学习\", \"unit\": \"minutes\","
     " \"match\": [{\"key\": \"experienced\", \"verb\": \"" ADL "verbs/experienced\"},"
     "             {\"key\": \"completed\", \"verb\": \"" ADL "verbs/completed\"}],"
-    " \"per\": 30, \"points\": 1, \"rounding\": \"floor\", \"stage_caps\": [3, 10, 2], \"cap\": 15},"
+    " \"per\": 30, \"points\": 1, \"rounding\": \"floor\","
+    " \"stage_caps\": [3, 10, 2], \"cap\": 15},"
     /* 线上活动: 3 points each, 15 at most (stage 1: one, stage 2: four) */
     "{\"key\": \"online_activity\", \"name\": \"线上活动\", \"unit\": \"count\","
     " \"match\": [{\"key\": \"meeting\", \"verb\": \"" ADL "verbs/attended\","
@@ -78,8 +79,8 @@ static json_t *s_three_stages(int32_t first, int32_t last)
         char a[11], b[11];
         rules_format_date(from, a);
         rules_format_date(from + len - 1, b);
-        json_array_append_new(stages, json_pack("{s:s, s:s, s:s}", "name", names[i], "start", a,
-                                                "end", b));
+        json_array_append_new(stages,
+                              json_pack("{s:s, s:s, s:s}", "name", names[i], "start", a, "end", b));
         from += len;
     }
     return stages;
@@ -92,7 +93,7 @@ static json_t *s_guopei(const json_t *in, rules_problems_t *pr)
         return NULL;
     }
     /* the template fixes the rules: only these may be given */
-    static const char *const allowed[] = {"id", "name", "description", "start", "end",
+    static const char *const allowed[] = {"id",    "name",   "description",    "start", "end",
                                           "scope", "stages", "pass_threshold", NULL};
     const char *key;
     json_t *value;
@@ -110,7 +111,8 @@ static json_t *s_guopei(const json_t *in, rules_problems_t *pr)
 
     json_t *doc = json_deep_copy(in);
     json_object_set_new(doc, "template", json_string("guopei-2015"));
-    if (!json_object_get(doc, "name")) json_object_set_new(doc, "name", json_string("国培计划(2015)"));
+    if (!json_object_get(doc, "name"))
+        json_object_set_new(doc, "name", json_string("国培计划(2015)"));
     int32_t first, last;
     if (!stages && rules_parse_date(json_string_value(json_object_get(in, "start")), &first) &&
         rules_parse_date(json_string_value(json_object_get(in, "end")), &last)) {

@@ -1,8 +1,9 @@
-/* Statements become ledger entries in the transaction that stored them: one query finds the
- * batch's teachers (so their schools and districts can come from the directory), one
- * set-based statement joins the batch with the programs' windows, scopes and rules, inserts
- * the raw facts and reverses what voided statements credited. Idempotent: a statement is
- * credited once per program and category (unique index, ON CONFLICT DO NOTHING). */
+/* Statements become ledger entries in the transaction that stored them: one small query
+ * (rules at all? scoped programs?), the batch's teachers when some program is scoped (their
+ * schools and districts come from the directory), then one set-based statement that joins
+ * the batch with the programs' windows, scopes and rules, inserts the raw facts and reverses
+ * what voided statements credited. Idempotent: a statement is credited once per program
+ * and category (unique index, ON CONFLICT DO NOTHING). */
 #include "ledger.h"
 #include "program.h"
 #include "yx_db.h"
@@ -16,78 +17,88 @@
  * matching (m): a statement counts for a program when its timestamp lies in the window,
  * its teacher in the scope, and a rule of the program takes its verb, activity type,
  * duration (for minutes) and score; the first matching item of a category wins. Voided
- * statements, and targets voided in the same batch, count nowhere. */
-#define MATCH_SQL(BATCH, PROGRAM)                                                              \
-    "WITH b AS (SELECT s.county_id, s.id, s.teacher_id, s.verb_id, s.activity_id,"             \
-    "                  s.activity_type, s.occurred_at, s.duration_ms, s.voided, s.voids,"      \
-    "                  s.statement"                                                            \
-    "             FROM credits.statements s WHERE s.county_id = $1 AND " BATCH "),"            \
-    " t AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[])"                          \
-    "         AS t(teacher_id, school_id, district_id)),"                                      \
-    " m AS (SELECT DISTINCT ON (p.id, b.id, r.category)"                                       \
-    "              p.id AS program_id, b.teacher_id, r.category, r.item, r.measure,"           \
-    "              b.id AS statement_id, b.activity_id, b.occurred_at, b.duration_ms"          \
-    "         FROM b LEFT JOIN t ON t.teacher_id = b.teacher_id"                               \
-    "         JOIN credits.programs p ON p.county_id = b.county_id"                            \
-    "          AND b.occurred_at >= p.start_at AND b.occurred_at < p.end_at AND " PROGRAM      \
-    "         JOIN credits.program_rules r ON r.county_id = p.county_id"                       \
-    "          AND r.program_id = p.id AND r.verb_id = b.verb_id"                              \
-    "          AND (r.activity_type IS NULL OR r.activity_type = b.activity_type)"             \
-    "          AND (r.measure <> 'minutes' OR b.duration_ms > 0)"                              \
-    "          AND (r.score_min IS NULL"                                                       \
-    "               OR (jsonb_typeof(b.statement #> '{result,score,raw}') = 'number'"          \
-    "                   AND (b.statement #>> '{result,score,raw}')::numeric >= r.score_min))" \
-    "        WHERE b.teacher_id IS NOT NULL AND NOT b.voided AND b.voids IS NULL"              \
-    "          AND NOT EXISTS (SELECT 1 FROM b v WHERE v.voids = b.id)"                        \
-    "          AND EXISTS (SELECT 1 FROM credits.program_scope sc"                             \
-    "                       WHERE sc.county_id = p.county_id AND sc.program_id = p.id"         \
-    "                         AND (sc.kind = 'county'"                                         \
-    "                              OR (sc.kind = 'district' AND sc.ref = t.district_id)"      \
-    "                              OR (sc.kind = 'school' AND sc.ref = t.school_id)))"        \
-    "        ORDER BY p.id, b.id, r.category, r.ord),"                                         \
-    " ins AS (INSERT INTO credits.ledger (county_id, program_id, teacher_id, category, item,"  \
-    "                 measure, amount, started_at, occurred_at, source, statement_id,"         \
-    "                 activity_id)"                                                            \
-    "         SELECT $1, program_id, teacher_id, category, item, measure,"                     \
-    "                CASE WHEN measure = 'minutes' THEN round(duration_ms / 60000.0, 4) ELSE 1 END,"     \
-    "                CASE WHEN measure = 'minutes'"                                            \
-    "                     THEN occurred_at - duration_ms * interval '1 millisecond' END,"      \
-    "                occurred_at, 'statement', statement_id, activity_id FROM m"               \
-    "         ON CONFLICT DO NOTHING RETURNING 1)"
+ * statements count nowhere (xapi_store.c marks a target voided, even one arriving in the
+ * same batch as its voiding statement, before it calls us). The batch meets its teachers
+ * first (bt, a hash join kept apart so that misjudged row counts later cannot turn it into
+ * a nested loop of batch times teachers). */
+#define MATCH_SQL(BATCH, PROGRAM)                                                                  \
+    "WITH b AS NOT MATERIALIZED ("                                                                 \
+    "       SELECT s.county_id, s.id, s.teacher_id, s.verb_id, s.activity_id, s.activity_type,"    \
+    "              s.occurred_at, s.duration_ms, s.voided, s.voids, s.statement"                   \
+    "             FROM credits.statements s WHERE s.county_id = $1 AND " BATCH "),"                \
+    " t AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[])"                              \
+    "         AS t(teacher_id, school_id, district_id)),"                                          \
+    " bt AS MATERIALIZED (SELECT b.*, t.school_id, t.district_id"                                  \
+    "         FROM b LEFT JOIN t ON t.teacher_id = b.teacher_id"                                   \
+    "        WHERE b.teacher_id IS NOT NULL AND NOT b.voided AND b.voids IS NULL),"                \
+    " m AS (SELECT DISTINCT ON (p.id, b.id, r.category)"                                           \
+    "              p.id AS program_id, b.teacher_id, r.category, r.item, r.measure,"               \
+    "              b.id AS statement_id, b.activity_id, b.occurred_at, b.duration_ms"              \
+    "         FROM bt b"                                                                           \
+    "         JOIN credits.programs p ON p.county_id = b.county_id"                                \
+    "          AND b.occurred_at >= p.start_at AND b.occurred_at < p.end_at AND " PROGRAM          \
+    "         JOIN credits.program_rules r ON r.county_id = p.county_id"                           \
+    "          AND r.program_id = p.id AND r.verb_id = b.verb_id"                                  \
+    "          AND (r.activity_type IS NULL OR r.activity_type = b.activity_type)"                 \
+    "          AND (r.measure <> 'minutes' OR b.duration_ms > 0)"                                  \
+    "          AND (r.score_min IS NULL"                                                           \
+    "               OR (jsonb_typeof(b.statement #> '{result,score,raw}') = 'number'"              \
+    "                   AND (b.statement #>> '{result,score,raw}')::numeric >= r.score_min))"      \
+    "        WHERE EXISTS (SELECT 1 FROM credits.program_scope sc"                                 \
+    "                       WHERE sc.county_id = p.county_id AND sc.program_id = p.id"             \
+    "                         AND (sc.kind = 'county'"                                             \
+    "                              OR (sc.kind = 'district' AND sc.ref = b.district_id)"           \
+    "                              OR (sc.kind = 'school' AND sc.ref = b.school_id)))"             \
+    "        ORDER BY p.id, b.id, r.category, r.ord),"                                             \
+    " ins AS (INSERT INTO credits.ledger (county_id, program_id, teacher_id, category, item,"      \
+    "                 measure, amount, started_at, occurred_at, source, statement_id,"             \
+    "                 activity_id)"                                                                \
+    "         SELECT $1, program_id, teacher_id, category, item, measure,"                         \
+    "                CASE WHEN measure = 'minutes' THEN round(duration_ms / 60000.0, 4)"           \
+    "                     ELSE 1 END,"                                                             \
+    "                CASE WHEN measure = 'minutes'"                                                \
+    "                     THEN occurred_at - duration_ms * interval '1 millisecond' END,"          \
+    "                occurred_at, 'statement', statement_id, activity_id FROM m"                   \
+    "         ON CONFLICT (county_id, statement_id, program_id, category)"                         \
+    "            WHERE statement_id IS NOT NULL DO NOTHING RETURNING 1)"
 
 /* A voiding statement that did void its target (xapi_store.c decides: same platform)
  * cancels every entry the target earned, with itself as the evidence. */
-#define REVERSE_SQL                                                                            \
-    " rev AS (INSERT INTO credits.ledger (county_id, program_id, teacher_id, category, item,"  \
-    "                 measure, amount, occurred_at, source, statement_id, activity_id,"        \
-    "                 reverses)"                                                               \
-    "         SELECT e.county_id, e.program_id, e.teacher_id, e.category, e.item, e.measure,"  \
-    "                -e.amount, e.occurred_at, 'void', v.id, e.activity_id, e.id"              \
-    "           FROM b v JOIN credits.statements tg ON tg.county_id = v.county_id"             \
-    "                 AND tg.id = v.voids AND tg.voided"                                       \
-    "           JOIN credits.ledger e ON e.county_id = v.county_id"                            \
-    "                 AND e.statement_id = v.voids AND e.source = 'statement'"                 \
-    "          WHERE v.voids IS NOT NULL"                                                      \
+#define REVERSE_SQL                                                                                \
+    " rev AS (INSERT INTO credits.ledger (county_id, program_id, teacher_id, category, item,"      \
+    "                 measure, amount, occurred_at, source, statement_id, activity_id,"            \
+    "                 reverses)"                                                                   \
+    "         SELECT e.county_id, e.program_id, e.teacher_id, e.category, e.item, e.measure,"      \
+    "                -e.amount, e.occurred_at, 'void', v.id, e.activity_id, e.id"                  \
+    "           FROM b v JOIN credits.statements tg ON tg.county_id = v.county_id"                 \
+    "                 AND tg.id = v.voids AND tg.voided"                                           \
+    "           JOIN credits.ledger e ON e.county_id = v.county_id"                                \
+    "                 AND e.statement_id = v.voids AND e.source = 'statement'"                     \
+    "          WHERE v.voids IS NOT NULL"                                                          \
     "         ON CONFLICT DO NOTHING RETURNING 1)"
 
-static const char s_credit_sql[] = MATCH_SQL("s.id = ANY($2::uuid[])", "true") "," REVERSE_SQL
-    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM rev)";
+#define CREDIT_TAIL " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM rev)"
+static const char s_credit_sql[] =
+    MATCH_SQL("s.id = ANY($2::uuid[])", "true") "," REVERSE_SQL CREDIT_TAIL;
 
 static const char s_backfill_sql[] =
     MATCH_SQL("s.teacher_id IS NOT NULL AND s.occurred_at >= $6::timestamptz"
               " AND s.occurred_at < $7::timestamptz",
               "p.id = $2") " SELECT (SELECT count(*) FROM ins)";
 
-/* The teachers of the batch whose statements some rule could take (one NULL row when the
- * batch voids something): nothing to do, the usual case without programs, costs one query. */
+/* What the batch needs, in one round trip, taking the ledger's lock on the way (ingest is
+ * serialised by the xAPI store's own lock already, so it waits for no one): whether any
+ * program has rules at all (none: nothing to do), and whether any is scoped to districts
+ * or schools (only then are the batch's teachers looked up for their places). */
+static const char s_plan_sql[] =
+    "SELECT pg_advisory_xact_lock(hashtext('credits.ledger')),"
+    "       EXISTS (SELECT 1 FROM credits.program_rules WHERE county_id = $1),"
+    "       EXISTS (SELECT 1 FROM credits.program_scope WHERE county_id = $1 AND kind <> 'county')";
+
+/* The teachers of the batch. */
 static const char s_teachers_sql[] =
-    "SELECT DISTINCT s.teacher_id FROM credits.statements s"
-    " WHERE s.county_id = $1 AND s.id = ANY($2::uuid[]) AND s.teacher_id IS NOT NULL"
-    "   AND NOT s.voided AND s.voids IS NULL"
-    "   AND EXISTS (SELECT 1 FROM credits.program_rules r"
-    "                WHERE r.county_id = s.county_id AND r.verb_id = s.verb_id)"
-    " UNION ALL SELECT NULL WHERE EXISTS (SELECT 1 FROM credits.statements v"
-    "  WHERE v.county_id = $1 AND v.id = ANY($2::uuid[]) AND v.voids IS NOT NULL)";
+    "SELECT DISTINCT teacher_id FROM credits.statements"
+    " WHERE county_id = $1 AND id = ANY($2::uuid[]) AND teacher_id IS NOT NULL";
 
 typedef struct {
     yx_pgarray_t teacher, school, district;
@@ -118,30 +129,30 @@ static int s_place(places_t *pl, const dir_teacher_t *t, const char *teacher_id)
 int ledger_credit_statements(credits_t *credits, const char *const *statement_ids, size_t n)
 {
     if (!n) return 0;
+    const char *params[5] = {credits->county_id};
+    PGresult *res = yx_db_query(credits->db, s_plan_sql, 1, params);
+    if (!res) return -1;
+    bool rules = PQgetvalue(res, 0, 1)[0] == 't', scoped = PQgetvalue(res, 0, 2)[0] == 't';
+    PQclear(res);
+    if (!rules) return 0;
     yx_pgarray_t ids;
     yx_pgarray_init(&ids);
     int rc = 0;
     for (size_t i = 0; i < n; i++)
         rc |= yx_pgarray_add(&ids, statement_ids[i]);
-    const char *params[5] = {credits->county_id, yx_pgarray_text(&ids)};
-    PGresult *res = rc == 0 ? yx_db_query(credits->db, s_teachers_sql, 2, params) : NULL;
-    if (!res) {
-        yx_pgarray_free(&ids);
-        return -1;
-    }
-    int rows = PQntuples(res);
+    params[1] = yx_pgarray_text(&ids);
     places_t pl;
     s_places_init(&pl);
-    for (int r = 0; r < rows; r++) {
-        if (PQgetisnull(res, r, 0)) continue;
+    res = rc == 0 && scoped ? yx_db_query(credits->db, s_teachers_sql, 2, params) : NULL;
+    if (scoped && !res) rc = -1;
+    for (int r = 0; res && r < PQntuples(res); r++) {
         const char *id = PQgetvalue(res, r, 0);
-        rc |= s_place(&pl, credits->directory ? directory_teacher(credits->directory, id) : NULL,
-                      id);
+        rc |=
+            s_place(&pl, credits->directory ? directory_teacher(credits->directory, id) : NULL, id);
     }
     PQclear(res);
-    if (rows && rc == 0) rc = ledger_lock(credits);
-    if (rows && rc == 0) {
-        params[1] = yx_pgarray_text(&ids);
+    if (rc == 0) {
+        /* without scoped programs the places are not needed: every teacher is in scope */
         params[2] = yx_pgarray_text(&pl.teacher);
         params[3] = yx_pgarray_text(&pl.school);
         params[4] = yx_pgarray_text(&pl.district);
@@ -180,7 +191,9 @@ int ledger_backfill(credits_t *credits, const rules_program_t *p)
                                   end};
     if (rc == 0) rc = ledger_lock(credits);
     PGresult *res = rc == 0 ? yx_db_query(credits->db, s_backfill_sql, 7, params) : NULL;
-    if (res) yx_info(NULL, "program %s: %s entries from stored statements", p->id, PQgetvalue(res, 0, 0));
+    if (res)
+        yx_info(NULL, "program %s: %s entries from stored statements", p->id,
+                PQgetvalue(res, 0, 0));
     rc = res ? 0 : -1;
     PQclear(res);
     s_places_free(&pl);

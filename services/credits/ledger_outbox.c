@@ -95,7 +95,7 @@ typedef struct {
     const rules_program_t *p;
     yx_arena_t *arena;
     yx_strmap_t *seen; /* keys in arena: the aggregate's rows are gone after it */
-    yx_pgarray_t teacher, total, passed, minutes, points; /* standings */
+    yx_pgarray_t teacher, total, passed, minutes, points;    /* standings */
     yx_pgarray_t m_teacher, m_milestone, m_points, m_tenant; /* milestones */
     rules_result_t scratch;
 } sweep_t;
@@ -145,9 +145,9 @@ static void s_each(void *arg, const char *teacher_id, const rules_entry_t *entri
 
 static void s_sweep_free(sweep_t *sw)
 {
-    yx_pgarray_t *arrays[] = {&sw->teacher,   &sw->total,       &sw->passed,
-                              &sw->minutes,   &sw->points,      &sw->m_teacher,
-                              &sw->m_milestone, &sw->m_points,  &sw->m_tenant};
+    yx_pgarray_t *arrays[] = {&sw->teacher,     &sw->total,    &sw->passed,
+                              &sw->minutes,     &sw->points,   &sw->m_teacher,
+                              &sw->m_milestone, &sw->m_points, &sw->m_tenant};
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++)
         yx_pgarray_free(arrays[i]);
     yx_strmap_destroy(&sw->seen);
@@ -177,10 +177,14 @@ static int s_program(credits_t *credits, yx_arena_t *arena, const char *program_
         if (!yx_strmap_get(sw->seen, ids[i])) s_standing(sw, ids[i], &sw->scratch);
     char hash[17];
     program_rules_hash(p, hash);
-    const char *const st[] = {credits->county_id,          p->id,
-                              hash,                        yx_pgarray_text(&sw->teacher),
-                              yx_pgarray_text(&sw->total), yx_pgarray_text(&sw->passed),
-                              yx_pgarray_text(&sw->minutes), yx_pgarray_text(&sw->points)};
+    const char *const st[] = {credits->county_id,
+                              p->id,
+                              hash,
+                              yx_pgarray_text(&sw->teacher),
+                              yx_pgarray_text(&sw->total),
+                              yx_pgarray_text(&sw->passed),
+                              yx_pgarray_text(&sw->minutes),
+                              yx_pgarray_text(&sw->points)};
     if (rc == 0 && sw->teacher.count) rc = yx_db_exec(credits->db, s_standings_sql, 8, st);
     if (rc == 0 && sw->m_teacher.count) {
         const char *const params[] = {credits->county_id,
@@ -280,8 +284,8 @@ static int s_sweep(credits_t *credits, yx_arena_t *arena, size_t *done)
     }
     const char *const advance[] = {credits->county_id, upto};
     if (rc == 0 && strcmp(upto, last) != 0)
-        rc = yx_db_exec(db, "UPDATE credits.sweep_state SET last_id = $2 WHERE county_id = $1",
-                        2, advance);
+        rc = yx_db_exec(db, "UPDATE credits.sweep_state SET last_id = $2 WHERE county_id = $1", 2,
+                        advance);
     *done = n;
     return rc;
 }

@@ -3,6 +3,7 @@
 #include "certificate.h"
 #include "dispatch.h"
 #include "ops.h"
+#include "outbox.h"
 #include "yx_bus.h"
 #include "yx_config.h"
 #include "yx_db.h"
@@ -76,8 +77,8 @@ int main(void)
     if (!base || event_base_priority_init(base, 3) < 0) return 1;
     credits.base = base;
     void *zmq_ctx = zmq_ctx_new();
-    credits.directory = directory_new(base, zmq_ctx, roster, DIRECTORY_REFRESH_MS,
-                                      s_on_directory_change, &credits);
+    credits.directory =
+        directory_new(base, zmq_ctx, roster, DIRECTORY_REFRESH_MS, s_on_directory_change, &credits);
     dispatch_t dispatch = {.credits = &credits, .batch = batch_new(&credits, url)};
     yx_bus_server_t *server =
         dispatch.batch ? yx_bus_server_new(base, zmq_ctx, endpoint, dispatch_request, &dispatch)
@@ -85,13 +86,14 @@ int main(void)
     struct event *sigint = evsignal_new(base, SIGINT, s_on_signal, base);
     struct event *sigterm = evsignal_new(base, SIGTERM, s_on_signal, base);
     int rc = 1;
-    if (credits.directory && server && sigint && sigterm) {
+    if (credits.directory && server && sigint && sigterm && ledger_sweep_start(&credits) == 0) {
         event_add(sigint, NULL);
         event_add(sigterm, NULL);
         yx_info(NULL, "serving %s", endpoint);
         event_base_dispatch(base);
         rc = 0;
     }
+    ledger_sweep_stop();
     if (sigint) event_free(sigint);
     if (sigterm) event_free(sigterm);
     batch_destroy(&dispatch.batch); /* answers what is queued, while the socket is open */

@@ -25,9 +25,17 @@ static int s_store(credits_t *credits, const rules_program_t *p, const char *cre
     if (!definition) return -1;
     char hash[17];
     program_rules_hash(p, hash);
-    const char *const program[] = {credits->county_id, p->id, p->name,
+    const char *const program[] = {credits->county_id,
+                                   p->id,
+                                   p->name,
                                    p->template_name ? p->template_name : "",
-                                   first, last, start_at, end_at, definition, created_by, hash};
+                                   first,
+                                   last,
+                                   start_at,
+                                   end_at,
+                                   definition,
+                                   created_by,
+                                   hash};
     int rc = yx_db_exec(credits->db,
                         "INSERT INTO credits.programs (county_id, id, name, template, starts_on,"
                         " ends_on, start_at, end_at, definition, created_by, rules_hash)"
@@ -69,7 +77,7 @@ static int s_store(credits_t *credits, const rules_program_t *p, const char *cre
         yx_pgarray_add(&cols[0], ord);
         yx_pgarray_add(&cols[1], cat->key);
         yx_pgarray_add(&cols[2], it->key);
-        yx_pgarray_add(&cols[3], it->gate ? "attended"
+        yx_pgarray_add(&cols[3], it->gate                     ? "attended"
                                  : cat->unit == RULES_MINUTES ? "minutes"
                                                               : "count");
         yx_pgarray_add(&cols[4], it->verb);
@@ -102,11 +110,11 @@ void program_create(request_t *req, const Yx__CreateProgram *op, Yx__CreditsRepl
         return;
     }
     json_error_t err;
-    json_t *in = json_loadb((const char *)op->json.data, op->json.len, JSON_REJECT_DUPLICATES,
-                            &err);
+    json_t *in =
+        json_loadb((const char *)op->json.data, op->json.len, JSON_REJECT_DUPLICATES, &err);
     if (!in) {
-        reply_error(req, reply, 400, "invalid JSON at line %d, column %d: %s", err.line,
-                    err.column, err.text);
+        reply_error(req, reply, 400, "invalid JSON at line %d, column %d: %s", err.line, err.column,
+                    err.text);
         return;
     }
     rules_problems_t pr;
@@ -137,8 +145,8 @@ void program_create(request_t *req, const Yx__CreateProgram *op, Yx__CreditsRepl
         rules_program_destroy(&p);
         return;
     }
-    const char *by = req->principal->key_id && *req->principal->key_id ? req->principal->key_id
-                                                                         : "system";
+    const char *by =
+        req->principal->key_id && *req->principal->key_id ? req->principal->key_id : "system";
     if (yx_db_begin(credits->db) < 0) {
         reply_error(req, reply, 503, "the database did not answer");
     } else if (s_store(credits, p, by) < 0 || ledger_backfill(credits, p) < 0) {
@@ -183,7 +191,7 @@ static json_t *s_document(PGresult *res, int r)
     return doc;
 }
 
-#define DOCUMENT_COLUMNS                                                                        \
+#define DOCUMENT_COLUMNS                                                                           \
     "definition::text, (extract(epoch FROM created_at) * 1000000)::int8, created_by"
 
 void program_get(request_t *req, const Yx__GetProgram *op, Yx__CreditsReply *reply)

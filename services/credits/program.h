@@ -68,7 +68,7 @@ typedef struct {
 void program_buf_add(program_buf_t *self, const char *text, size_t n);
 void program_buf_str(program_buf_t *self, const char *text);
 void program_buf_json_str(program_buf_t *self, const char *s); /* NULL: null */
-void program_buf_json_num(program_buf_t *self, double v);       /* as program_num() */
+void program_buf_json_num(program_buf_t *self, double v);      /* as program_num() */
 void program_buf_free(program_buf_t *self);
 
 /* CSV for Excel: UTF-8 with a BOM, CRLF rows, quoted where needed, formulas made inert. */

@@ -33,8 +33,8 @@ static const char s_sql[] =
     "         FROM live WHERE s_us IS NOT NULL AND measure = 'minutes'),"
     " pc AS (SELECT teacher_id, id, category, item, e_us, (e_us + $4::int8) / 86400000000 AS day,"
     "               greatest(0, e_us - greatest(s_us, coalesce(reach, s_us))) AS piece FROM u),"
-    " cap AS (SELECT pc.*, sum(piece) OVER (PARTITION BY teacher_id, category, day ORDER BY e_us, id) AS run"
-    "           FROM pc),"
+    " cap AS (SELECT pc.*, sum(piece) OVER (PARTITION BY teacher_id, category, day"
+    "                                        ORDER BY e_us, id) AS run FROM pc),"
     " facts AS ("
     "  SELECT teacher_id, category, item, 'minutes' AS measure, false AS entered, day,"
     "         least(piece, greatest(0, $5::int8 - (run - piece))) / 60000000.0 AS amount FROM cap"
@@ -60,8 +60,8 @@ int program_aggregate(credits_t *credits, const rules_program_t *p, const char *
         len += (size_t)snprintf(firsts + len, sizeof firsts - len, "%s%d", s ? "," : "",
                                 (int)p->stages[s].first_day);
     snprintf(firsts + len, sizeof firsts - len, "}");
-    const char *const params[] = {credits->county_id, p->id, teacher_ids_array, offset, cap,
-                                  firsts, last};
+    const char *const params[] = {
+        credits->county_id, p->id, teacher_ids_array, offset, cap, firsts, last};
     PGresult *res = yx_db_query(credits->db, s_sql, 7, params);
     if (!res) return -1;
     int rows = PQntuples(res);

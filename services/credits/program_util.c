@@ -85,9 +85,8 @@ json_t *program_summary(const rules_program_t *p)
     rules_format_date(p->first_day, a);
     rules_format_date(p->last_day, b);
     return json_pack("{s:s, s:s, s:s?, s:s, s:s, s:s, s:o, s:o}", "id", p->id, "name", p->name,
-                     "template", p->template_name, "start", a, "end", b, "timezone",
-                     RULES_TZ_NAME, "pass_threshold", program_num(p->pass_threshold), "stages",
-                     stages);
+                     "template", p->template_name, "start", a, "end", b, "timezone", RULES_TZ_NAME,
+                     "pass_threshold", program_num(p->pass_threshold), "stages", stages);
 }
 
 void program_rules_hash(const rules_program_t *p, char out[17])

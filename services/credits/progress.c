@@ -127,8 +127,8 @@ static void s_csv(request_t *req, const rules_program_t *p, const char *by, grou
     program_csv_free(&csv);
 }
 
-static json_t *s_json(request_t *req, const rules_program_t *p, const char *by, group_t *groups,
-                      size_t ngroups, double expected, int64_t now)
+static json_t *s_json(const rules_program_t *p, const char *by, group_t *groups, size_t ngroups,
+                      double expected, int64_t now)
 {
     json_t *list = json_array();
     size_t enrolled = 0, passed = 0;
@@ -141,27 +141,25 @@ static json_t *s_json(request_t *req, const rules_program_t *p, const char *by, 
             if (!s_behind(row, expected)) continue;
             json_array_append_new(behind, json_pack("{s:s, s:s?, s:s?, s:o}", "teacher_id",
                                                     row->t->teacher_id, "name", row->t->name,
-                                                    "school_id", row->t->school_id,
-                                                    "total_points", program_num(row->total)));
+                                                    "school_id", row->t->school_id, "total_points",
+                                                    program_num(row->total)));
         }
         json_array_append_new(
-            list, json_pack("{s:s, s:I, s:I, s:o, s:I, s:o}", "id", gr->id, "enrolled",
-                            (json_int_t)gr->enrolled, "passed", (json_int_t)gr->passed,
-                            "average_points",
-                            program_num(gr->enrolled ? gr->sum / (double)gr->enrolled : 0),
-                            "behind_count", (json_int_t)gr->behind, "behind", behind));
+            list,
+            json_pack("{s:s, s:I, s:I, s:o, s:I, s:o}", "id", gr->id, "enrolled",
+                      (json_int_t)gr->enrolled, "passed", (json_int_t)gr->passed, "average_points",
+                      program_num(gr->enrolled ? gr->sum / (double)gr->enrolled : 0),
+                      "behind_count", (json_int_t)gr->behind, "behind", behind));
         enrolled += gr->enrolled;
         passed += gr->passed;
         sum += gr->sum;
     }
     char as_of[40];
     rules_format_time(now, as_of);
-    (void)req;
     return json_pack("{s:o, s:s, s:s, s:o, s:I, s:I, s:o, s:o}", "program", program_summary(p),
-                     "by", by, "as_of", as_of, "expected_points", program_num(expected),
-                     "enrolled", (json_int_t)enrolled, "passed", (json_int_t)passed,
-                     "average_points", program_num(enrolled ? sum / (double)enrolled : 0),
-                     "groups", list);
+                     "by", by, "as_of", as_of, "expected_points", program_num(expected), "enrolled",
+                     (json_int_t)enrolled, "passed", (json_int_t)passed, "average_points",
+                     program_num(enrolled ? sum / (double)enrolled : 0), "groups", list);
 }
 
 /* A standing's points ("{15,12,40,30,7}") into the row. */
@@ -232,8 +230,9 @@ void program_progress(request_t *req, const Yx__GetProgress *op, Yx__CreditsRepl
         reply_error(req, reply, 400, "by must be county, district or school");
         return;
     }
-    if (school_admin ? strcmp(by, "school") != 0
-                     : pr->role != YX__ROLE__ROLE_COUNTY_ADMIN && pr->role != YX__ROLE__ROLE_SYSTEM) {
+    if (school_admin
+            ? strcmp(by, "school") != 0
+            : pr->role != YX__ROLE__ROLE_COUNTY_ADMIN && pr->role != YX__ROLE__ROLE_SYSTEM) {
         reply_error(req, reply, 403,
                     school_admin ? "a school admin reads its own school's progress (by=school)"
                                  : "progress is for the county and school admins");
@@ -309,7 +308,8 @@ void program_progress(request_t *req, const Yx__GetProgress *op, Yx__CreditsRepl
     }
     for (size_t i = 0; i < rep.nrows; i++) {
         row_t *row = &rep.rows[i];
-        group_t *gr = &groups[(size_t)(uintptr_t)yx_strmap_get(by_group, s_group_of(req, by, row->t)) - 1];
+        group_t *gr =
+            &groups[(size_t)(uintptr_t)yx_strmap_get(by_group, s_group_of(req, by, row->t)) - 1];
         gr->members[gr->nmembers++] = row;
         gr->enrolled++;
         gr->passed += row->passed;
@@ -322,7 +322,7 @@ void program_progress(request_t *req, const Yx__GetProgress *op, Yx__CreditsRepl
     if (op->csv)
         s_csv(req, p, by, groups, ngroups, expected, reply);
     else
-        reply_json(req, reply, 200, s_json(req, p, by, groups, ngroups, expected, now));
+        reply_json(req, reply, 200, s_json(p, by, groups, ngroups, expected, now));
 done:
     yx_strmap_destroy(&by_group);
     free(members);

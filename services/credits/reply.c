@@ -61,8 +61,7 @@ void reply_problem(request_t *req, Yx__CreditsReply *reply, const char *file, un
         size_t cap = status->n_problems ? 2 * status->n_problems : 4;
         Yx__Problem **grown = yx_arena_alloc(req->arena, cap * sizeof *grown);
         if (!grown) return;
-        if (status->n_problems)
-            memcpy(grown, status->problems, status->n_problems * sizeof *grown);
+        if (status->n_problems) memcpy(grown, status->problems, status->n_problems * sizeof *grown);
         status->problems = grown;
     }
     yx__problem__init(problem);

@@ -17,8 +17,8 @@
 #define MAX_SCOPE_IDS 5000
 #define MAX_ATTENDED 1000
 
-static const char *const s_stage_names[] = {"阶段一", "阶段二", "阶段三", "阶段四",
-                                            "阶段五", "阶段六", "阶段七", "阶段八",
+static const char *const s_stage_names[] = {"阶段一", "阶段二", "阶段三",   "阶段四",
+                                            "阶段五", "阶段六", "阶段七",   "阶段八",
                                             "阶段九", "阶段十", "阶段十一", "阶段十二"};
 
 typedef struct {
@@ -131,7 +131,9 @@ static double s_number(ctx_t *c, const json_t *obj, const char *prefix, const ch
     if (!v) return def;
     if (!json_is_number(v) || json_number_value(v) < min) {
         s_problem(c, s_path(path, sizeof path, prefix, name), "must be a %snumber",
-                  min == 0 ? "non-negative " : min > 0 ? "positive " : "");
+                  min == 0  ? "non-negative "
+                  : min > 0 ? "positive "
+                            : "");
         *ok = false;
         return def;
     }
@@ -242,7 +244,8 @@ static int s_scope(ctx_t *c, const json_t *in, json_t *out)
             continue;
         }
         json_array_append_new(list, json_string(id));
-        p->scope_ids[p->nscope_ids++] = json_string_value(json_array_get(list, json_array_size(list) - 1));
+        p->scope_ids[p->nscope_ids++] =
+            json_string_value(json_array_get(list, json_array_size(list) - 1));
     }
     return 0;
 }
@@ -285,11 +288,13 @@ static int s_stages(ctx_t *c, const json_t *in, json_t *out)
             const char *end = s_string(c, st, prefix, "end", true);
             int32_t a = 0, b = 0;
             if (start && !rules_parse_date(start, &a)) {
-                s_problem(c, s_path(path, sizeof path, prefix, "start"), "must be a date (YYYY-MM-DD)");
+                s_problem(c, s_path(path, sizeof path, prefix, "start"),
+                          "must be a date (YYYY-MM-DD)");
                 start = NULL;
             }
             if (end && !rules_parse_date(end, &b)) {
-                s_problem(c, s_path(path, sizeof path, prefix, "end"), "must be a date (YYYY-MM-DD)");
+                s_problem(c, s_path(path, sizeof path, prefix, "end"),
+                          "must be a date (YYYY-MM-DD)");
                 end = NULL;
             }
             if (!start || !end) continue;
@@ -297,14 +302,15 @@ static int s_stages(ctx_t *c, const json_t *in, json_t *out)
             if (a != expect) {
                 char want[11];
                 rules_format_date(expect, want);
-                s_problem(c, s_path(path, sizeof path, prefix, "start"),
-                          "must be %s (%s)", want,
+                s_problem(c, s_path(path, sizeof path, prefix, "start"), "must be %s (%s)", want,
                           i == 0 ? "the program's start" : "the day after the previous stage");
             }
-            if (b < a) s_problem(c, s_path(path, sizeof path, prefix, "end"), "is before its start");
+            if (b < a)
+                s_problem(c, s_path(path, sizeof path, prefix, "end"), "is before its start");
             if (i + 1 == n && b != p->last_day)
                 s_problem(c, s_path(path, sizeof path, prefix, "end"),
-                          "must be the program's end (%s)", json_string_value(json_object_get(out, "end")));
+                          "must be the program's end (%s)",
+                          json_string_value(json_object_get(out, "end")));
             expect = b + 1;
             s_stage_json(stages, name ? name : s_stage_names[i], a, b);
         }
@@ -321,7 +327,7 @@ static int s_stages(ctx_t *c, const json_t *in, json_t *out)
 
 /* The match list of a category or of its gate. */
 static int s_items(ctx_t *c, const json_t *in, const char *prefix, int category, bool gate,
-                    json_t *out_list)
+                   json_t *out_list)
 {
     rules_program_t *p = c->p;
     size_t n = json_array_size(in);
@@ -335,8 +341,8 @@ static int s_items(ctx_t *c, const json_t *in, const char *prefix, int category,
             s_problem(c, iprefix, "must be an object");
             continue;
         }
-        static const char *const allowed[] = {"key", "verb", "activity_type", "weight",
-                                              "score_min", NULL};
+        static const char *const allowed[] = {"key",    "verb",      "activity_type",
+                                              "weight", "score_min", NULL};
         s_only(c, it, iprefix, allowed);
         if (p->nitems >= RULES_MAX_ITEMS) return s_problem(c, iprefix, "too many match items");
         rules_item_t *item = &p->items[p->nitems];
@@ -404,9 +410,10 @@ static int s_category(ctx_t *c, const json_t *in, size_t index, json_t *out_list
     char prefix[64], path[128];
     snprintf(prefix, sizeof prefix, "rules.categories[%zu]", index);
     if (!json_is_object(in)) return s_problem(c, prefix, "must be an object");
-    static const char *const allowed[] = {"key", "name", "unit", "match", "per", "points",
-                                          "rounding", "stage_caps", "cap",
-                                          "counts_toward_total", "gate", NULL};
+    static const char *const allowed[] = {
+        "key",    "name",     "unit",       "match", "per",
+        "points", "rounding", "stage_caps", "cap",   "counts_toward_total",
+        "gate",   NULL};
     s_only(c, in, prefix, allowed);
     int ci = p->ncategories;
     rules_category_t *cat = &p->categories[ci];
@@ -477,15 +484,16 @@ static int s_category(ctx_t *c, const json_t *in, size_t index, json_t *out_list
             for (int s = 0; s < p->nstages; s++) {
                 char cpath[160];
                 snprintf(cpath, sizeof cpath, "%s.stage_caps[%d]", prefix, s);
-                cat->has_stage_cap[s] = s_cap(c, json_array_get(caps, (size_t)s), cpath,
-                                              &cat->stage_cap[s]);
+                cat->has_stage_cap[s] =
+                    s_cap(c, json_array_get(caps, (size_t)s), cpath, &cat->stage_cap[s]);
             }
         }
     }
     for (int s = 0; s < p->nstages; s++)
-        json_array_append_new(ocaps, cat->has_stage_cap[s] ? s_num(cat->stage_cap[s]) : json_null());
-    cat->has_cap = s_cap(c, json_object_get(in, "cap"), s_path(path, sizeof path, prefix, "cap"),
-                         &cat->cap);
+        json_array_append_new(ocaps,
+                              cat->has_stage_cap[s] ? s_num(cat->stage_cap[s]) : json_null());
+    cat->has_cap =
+        s_cap(c, json_object_get(in, "cap"), s_path(path, sizeof path, prefix, "cap"), &cat->cap);
     json_object_set_new(o, "cap", cat->has_cap ? s_num(cat->cap) : json_null());
     json_t *counts = json_object_get(in, "counts_toward_total");
     if (counts && !json_is_boolean(counts)) {
@@ -567,9 +575,9 @@ rules_program_t *rules_program_parse(const json_t *in, rules_problems_t *problem
         rules_program_destroy(&p);
         return NULL;
     }
-    static const char *const allowed[] = {"id", "name", "description", "template", "start",
-                                          "end", "timezone", "scope", "stages",
-                                          "pass_threshold", "rules", NULL};
+    static const char *const allowed[] = {
+        "id",       "name",  "description", "template",       "start", "end",
+        "timezone", "scope", "stages",      "pass_threshold", "rules", NULL};
     s_only(&c, in, "", allowed);
     const char *id = s_string(&c, in, "", "id", true);
     if (id && !s_id_ok(id, RULES_MAX_ID))

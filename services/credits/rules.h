@@ -49,7 +49,7 @@ typedef struct {
     double stage_cap[RULES_MAX_STAGES];
     bool has_cap;
     double cap;
-    bool counts; /* toward the total */
+    bool counts;      /* toward the total */
     int min_attended; /* the gate: points count only with this many activities attended; 0: none */
 } rules_category_t;
 
@@ -124,18 +124,18 @@ int rules_stage_of_day(const rules_program_t *p, int32_t day);
 
 /* One ledger entry as the rules see it. */
 typedef struct {
-    int64_t id;        /* ledger order: ties in time are broken by it */
-    int category;      /* index in the program, -1: a category the rules no longer have */
-    int item;          /* index in items, -1: none (manual entries, grades) */
+    int64_t id;   /* ledger order: ties in time are broken by it */
+    int category; /* index in the program, -1: a category the rules no longer have */
+    int item;     /* index in items, -1: none (manual entries, grades) */
     rules_measure_t measure;
-    double amount;     /* minutes, count, score or activities attended */
-    bool interval;     /* statement minutes: [start_us, end_us] joins the union */
+    double amount;            /* minutes, count, score or activities attended */
+    bool interval;            /* statement minutes: [start_us, end_us] joins the union */
     int64_t start_us, end_us; /* end_us is when it happened (the statement's timestamp) */
-    bool entered;      /* attendance a school entered (else recorded by scheduling/statements) */
-    bool live;         /* false: reversed, or a reversal; shown, never counted */
+    bool entered; /* attendance a school entered (else recorded by scheduling/statements) */
+    bool live;    /* false: reversed, or a reversal; shown, never counted */
     /* set by rules_assign() */
-    int stage;         /* -1: outside every stage */
-    double counted;    /* minutes that count after union and daily cap (intervals) */
+    int stage;      /* -1: outside every stage */
+    double counted; /* minutes that count after union and daily cap (intervals) */
 } rules_entry_t;
 
 typedef struct {
@@ -171,8 +171,7 @@ int rules_assign(const rules_program_t *p, rules_entry_t *entries, size_t n);
 void rules_total(const rules_program_t *p, const rules_entry_t *entries, size_t n,
                  rules_result_t *out);
 /* Both. 0 or -1 (out of memory). */
-int rules_evaluate(const rules_program_t *p, rules_entry_t *entries, size_t n,
-                   rules_result_t *out);
+int rules_evaluate(const rules_program_t *p, rules_entry_t *entries, size_t n, rules_result_t *out);
 /* The points the elapsed share of the window predicts at `now_us` (behind schedule: fewer). */
 double rules_expected_points(const rules_program_t *p, int64_t now_us);
 

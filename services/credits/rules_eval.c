@@ -166,11 +166,12 @@ void rules_total(const rules_program_t *p, const rules_entry_t *entries, size_t 
                 sr->points = cat->stage_cap[s];
             cr->points_uncapped += sr->points;
         }
-        cr->points = cat->has_cap && cr->points_uncapped > cat->cap ? cat->cap : cr->points_uncapped;
+        cr->points =
+            cat->has_cap && cr->points_uncapped > cat->cap ? cat->cap : cr->points_uncapped;
         /* attendance a school entered is its count of everything attended; scheduling's
          * records are a count of their own: the larger one stands, never the sum */
         cr->attended = cr->attended_entered > cr->attended_recorded ? cr->attended_entered
-                                                                     : cr->attended_recorded;
+                                                                    : cr->attended_recorded;
         cr->gate_met = cat->min_attended == 0 || cr->attended + EPS >= cat->min_attended;
         if (!cr->gate_met) cr->points = 0;
         if (!cat->counts) continue;
@@ -187,8 +188,7 @@ void rules_total(const rules_program_t *p, const rules_entry_t *entries, size_t 
     out->passed = out->total_points + EPS >= p->pass_threshold;
 }
 
-int rules_evaluate(const rules_program_t *p, rules_entry_t *entries, size_t n,
-                   rules_result_t *out)
+int rules_evaluate(const rules_program_t *p, rules_entry_t *entries, size_t n, rules_result_t *out)
 {
     if (rules_assign(p, entries, n) < 0) return -1;
     rules_total(p, entries, n, out);

@@ -187,10 +187,10 @@ static json_t *s_category(const rules_program_t *p, const rules_result_t *res, i
     json_t *stages = json_array();
     for (int s = 0; s < p->nstages; s++)
         json_array_append_new(
-            stages, json_pack("{s:i, s:o, s:o, s:o}", "stage", s + 1, "raw",
-                              program_num(cr->stages[s].raw), "points",
-                              program_num(cr->stages[s].points), "cap",
-                              cat->has_stage_cap[s] ? program_num(cat->stage_cap[s]) : json_null()));
+            stages,
+            json_pack("{s:i, s:o, s:o, s:o}", "stage", s + 1, "raw", program_num(cr->stages[s].raw),
+                      "points", program_num(cr->stages[s].points), "cap",
+                      cat->has_stage_cap[s] ? program_num(cat->stage_cap[s]) : json_null()));
     json_t *items = json_array();
     for (int i = 0; i < p->nitems; i++)
         if (p->items[i].category == c && !p->items[i].gate)
@@ -199,10 +199,9 @@ static json_t *s_category(const rules_program_t *p, const rules_result_t *res, i
                                                    program_num(p->items[i].weight)));
     json_t *gate = json_null();
     if (cat->min_attended)
-        gate = json_pack("{s:i, s:o, s:o, s:o, s:b}", "min_attended", cat->min_attended,
-                         "attended", program_num(cr->attended), "entered",
-                         program_num(cr->attended_entered), "recorded",
-                         program_num(cr->attended_recorded), "met", cr->gate_met);
+        gate = json_pack("{s:i, s:o, s:o, s:o, s:b}", "min_attended", cat->min_attended, "attended",
+                         program_num(cr->attended), "entered", program_num(cr->attended_entered),
+                         "recorded", program_num(cr->attended_recorded), "met", cr->gate_met);
     return json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "key", cat->key,
                      "name", cat->name, "unit", rules_unit_name(cat->unit), "counts_toward_total",
                      cat->counts, "raw", program_num(cr->raw), "points", program_num(cr->points),
@@ -221,11 +220,11 @@ json_t *transcript_json(const rules_program_t *p, const dir_teacher_t *t, const 
     json_object_set_new(doc, "program", program_summary(p));
     json_object_set_new(doc, "teacher",
                         json_pack("{s:s, s:s?, s:s?, s:s?, s:b, s:b}", "id", t->teacher_id, "name",
-                                  t->name, "school_id", t->school_id, "district_id",
-                                  t->district_id, "active", t->active, "enrolled",
-                                  program_enrolled(p, t)));
+                                  t->name, "school_id", t->school_id, "district_id", t->district_id,
+                                  "active", t->active, "enrolled", program_enrolled(p, t)));
     json_object_set_new(doc, "total_points", program_num(r->total_points));
-    json_object_set_new(doc, "max_points", r->max_points < 0 ? json_null() : program_num(r->max_points));
+    json_object_set_new(doc, "max_points",
+                        r->max_points < 0 ? json_null() : program_num(r->max_points));
     json_object_set_new(doc, "pass_threshold", program_num(p->pass_threshold));
     json_object_set_new(doc, "passed", json_boolean(r->passed));
     json_object_set_new(doc, "minutes", program_num(r->minutes));
@@ -282,7 +281,8 @@ static void s_csv(const rules_program_t *p, const dir_teacher_t *t, const transc
     program_csv_end_row(csv);
     program_csv_end_row(csv);
 
-    static const char *const head[] = {"类别", "名称", "单位", "原始量", "得分", "上限", "计入总分"};
+    static const char *const head[] = {"类别", "名称", "单位",    "原始量",
+                                       "得分", "上限", "计入总分"};
     for (size_t i = 0; i < sizeof head / sizeof *head; i++)
         program_csv_cell(csv, head[i]);
     for (int s = 0; s < p->nstages; s++) {
@@ -314,10 +314,11 @@ static void s_csv(const rules_program_t *p, const dir_teacher_t *t, const transc
     }
     program_csv_end_row(csv);
 
-    static const char *const ehead[] = {"条目", "类别", "子项", "度量", "数量", "计入分钟",
-                                        "阶段", "有效", "来源", "证据(statement)", "活动",
-                                        "发生时间", "记录时间", "冲正条目", "被冲正于",
-                                        "操作人", "原因"};
+    static const char *const ehead[] = {
+        "条目",     "类别",     "子项",     "度量",     "数量",
+        "计入分钟", "阶段",     "有效",     "来源",     "证据(statement)",
+        "活动",     "发生时间", "记录时间", "冲正条目", "被冲正于",
+        "操作人",   "原因"};
     for (size_t i = 0; i < sizeof ehead / sizeof *ehead; i++)
         program_csv_cell(csv, ehead[i]);
     program_csv_end_row(csv);

@@ -85,8 +85,7 @@ int xapi_cursor_decode(const char *cursor, json_t **params, long long *seq)
               json_object_size(doc) == 2;
     const char *key;
     json_t *value;
-    json_object_foreach (q, key, value)
-        ok = ok && json_is_string(value);
+    json_object_foreach(q, key, value) ok = ok && json_is_string(value);
     if (ok) {
         *params = json_incref(q);
         *seq = json_integer_value(s);
@@ -102,7 +101,8 @@ static void s_keep_only(json_t *obj, const char *const *keep)
     const char *key;
     json_t *value;
     void *tmp;
-    json_object_foreach_safe (obj, tmp, key, value) {
+    json_object_foreach_safe(obj, tmp, key, value)
+    {
         bool kept = false;
         for (const char *const *k = keep; *k && !kept; k++)
             kept = strcmp(key, *k) == 0;
@@ -125,8 +125,7 @@ static void s_ids_agent(json_t *agent)
         s_keep_only(agent, s_agent_ids);
         size_t i;
         json_t *member;
-        json_array_foreach (members, i, member)
-            s_keep_only(member, s_agent_ids);
+        json_array_foreach(members, i, member) s_keep_only(member, s_agent_ids);
         json_object_set_new(agent, "member", members);
     } else {
         s_keep_only(agent, s_agent_ids);
@@ -147,19 +146,22 @@ static void s_ids_core(json_t *st)
     s_ids_agent(json_object_get(st, "actor"));
     json_t *object = json_object_get(st, "object");
     const char *type = json_string_value(json_object_get(object, "objectType"));
-    if (!type || strcmp(type, "Activity") == 0) s_ids_activity(object);
-    else if (strcmp(type, "Agent") == 0 || strcmp(type, "Group") == 0) s_ids_agent(object);
-    else if (strcmp(type, "SubStatement") == 0) s_ids_core(object);
+    if (!type || strcmp(type, "Activity") == 0)
+        s_ids_activity(object);
+    else if (strcmp(type, "Agent") == 0 || strcmp(type, "Group") == 0)
+        s_ids_agent(object);
+    else if (strcmp(type, "SubStatement") == 0)
+        s_ids_core(object);
     json_t *context = json_object_get(st, "context");
     s_ids_agent(json_object_get(context, "instructor"));
     s_ids_agent(json_object_get(context, "team"));
     const char *kind;
     json_t *list;
-    json_object_foreach (json_object_get(context, "contextActivities"), kind, list) {
+    json_object_foreach(json_object_get(context, "contextActivities"), kind, list)
+    {
         size_t i;
         json_t *activity;
-        json_array_foreach (list, i, activity)
-            s_ids_activity(activity);
+        json_array_foreach(list, i, activity) s_ids_activity(activity);
     }
 }
 
@@ -209,8 +211,10 @@ static int s_param(request_t *req, Yx__CreditsReply *reply, query_t *q, const ch
         json_t *agent = json_loads(value, JSON_REJECT_DUPLICATES, &jerr);
         if (!agent) return reply_error(req, reply, 400, "agent: not valid JSON: %s", jerr.text), -1;
         int rc = xapi_validate_agent_param(agent, &err);
-        if (rc == 0) q->agent_key = xapi_agent_key(req->arena, agent);
-        else reply_error(req, reply, 400, "%s: %s", err.path, err.reason);
+        if (rc == 0)
+            q->agent_key = xapi_agent_key(req->arena, agent);
+        else
+            reply_error(req, reply, 400, "%s: %s", err.path, err.reason);
         json_decref(agent);
         if (rc < 0) return -1;
     } else if (strcmp(name, "verb") == 0 || strcmp(name, "activity") == 0) {
@@ -238,13 +242,16 @@ static int s_param(request_t *req, Yx__CreditsReply *reply, query_t *q, const ch
             return reply_error(req, reply, 400, "limit: must be a non-negative integer"), -1;
         q->limit = limit == 0 || limit > XAPI_MAX_LIMIT ? XAPI_MAX_LIMIT : limit;
     } else if (strcmp(name, "format") == 0) {
-        if (strcmp(value, "exact") == 0) q->format = FORMAT_EXACT;
-        else if (strcmp(value, "ids") == 0) q->format = FORMAT_IDS;
-        else if (strcmp(value, "canonical") == 0) q->format = FORMAT_CANONICAL;
-        else return reply_error(req, reply, 400, "format: must be ids, exact or canonical"), -1;
+        if (strcmp(value, "exact") == 0)
+            q->format = FORMAT_EXACT;
+        else if (strcmp(value, "ids") == 0)
+            q->format = FORMAT_IDS;
+        else if (strcmp(value, "canonical") == 0)
+            q->format = FORMAT_CANONICAL;
+        else
+            return reply_error(req, reply, 400, "format: must be ids, exact or canonical"), -1;
     } else {
-        return reply_error(req, reply, 400, "%s: not a parameter of the Statements resource",
-                           name),
+        return reply_error(req, reply, 400, "%s: not a parameter of the Statements resource", name),
                -1;
     }
     return 0;
@@ -255,14 +262,15 @@ static int s_parse(request_t *req, Yx__CreditsReply *reply, query_t *q, json_t *
     q->limit = XAPI_MAX_LIMIT;
     const char *name;
     json_t *value;
-    json_object_foreach (params, name, value)
-        if (s_param(req, reply, q, name, json_string_value(value)) < 0) return -1;
+    json_object_foreach(params, name, value) if (s_param(req, reply, q, name,
+                                                         json_string_value(value)) < 0) return -1;
     if (q->statement_id && q->voided_id)
         return reply_error(req, reply, 400,
                            "statementId and voidedStatementId cannot be used together"),
                -1;
     if (q->statement_id || q->voided_id) {
-        json_object_foreach (params, name, value) {
+        json_object_foreach(params, name, value)
+        {
             if (strcmp(name, "statementId") && strcmp(name, "voidedStatementId") &&
                 strcmp(name, "format") && strcmp(name, "attachments"))
                 return reply_error(req, reply, 400,
@@ -289,7 +297,8 @@ static const char *s_consistent_through(request_t *req)
     PGresult *res = yx_db_query(req->credits->db, sql, 0, NULL);
     const char *through = NULL;
     if (res && PQntuples(res) == 1)
-        through = yx_arena_strdup(req->arena, PQgetvalue(res, 0, PQgetvalue(res, 0, 0)[0] == 't' ? 1 : 2));
+        through = yx_arena_strdup(req->arena,
+                                  PQgetvalue(res, 0, PQgetvalue(res, 0, 0)[0] == 't' ? 1 : 2));
     PQclear(res);
     return through;
 }
@@ -509,34 +518,39 @@ static void s_list(request_t *req, Yx__CreditsReply *reply, const query_t *q)
     }
     rc |= xapi_buf_str(&json, "],\"more\":\"");
     if (rows > shown) {
-        const char *cursor = xapi_cursor_encode(req->arena, q->params,
-                                                atoll(PQgetvalue(res, shown - 1, 0)));
+        const char *cursor =
+            xapi_cursor_encode(req->arena, q->params, atoll(PQgetvalue(res, shown - 1, 0)));
         rc |= !cursor || xapi_buf_str(&json, XAPI_MORE_PATH) || xapi_buf_str(&json, cursor);
     }
     rc |= xapi_buf_str(&json, "\"}");
     PQclear(res);
-    if (rc) reply_error(req, reply, 500, "could not render the statements");
-    else s_send(req, reply, q, &json);
+    if (rc)
+        reply_error(req, reply, 500, "could not render the statements");
+    else
+        s_send(req, reply, q, &json);
     xapi_buf_free(&json);
 }
 
 void xapi_get(request_t *req, const Yx__GetStatements *op, Yx__CreditsReply *reply)
 {
+    /* the header goes on every answer of the resource, refusals included */
+    const char *through = s_consistent_through(req);
+    if (!through) return reply_error(req, reply, 503, "postgresql does not answer");
+    reply_header(req, reply, "X-Experience-API-Consistent-Through", through);
     const Yx__Principal *who = req->principal;
     if (who->role != YX__ROLE__ROLE_COUNTY_ADMIN &&
         !(who->role == YX__ROLE__ROLE_PLATFORM && who->platform && *who->platform))
         return reply_error(req, reply, 403,
                            "only platforms and the county administrator may read statements");
-    const char *through = s_consistent_through(req);
-    if (!through) return reply_error(req, reply, 503, "postgresql does not answer");
-    reply_header(req, reply, "X-Experience-API-Consistent-Through", through);
     query_t q = {0};
     json_t *params = json_object();
     const char *cursor = NULL;
     for (size_t i = 0; params && i < op->n_params; i++) {
         const Yx__GetStatements__ParamsEntry *e = op->params[i];
-        if (strcmp(e->key, "cursor") == 0) cursor = e->value;
-        else json_object_set_new(params, e->key, json_string(e->value));
+        if (strcmp(e->key, "cursor") == 0)
+            cursor = e->value;
+        else
+            json_object_set_new(params, e->key, json_string(e->value));
     }
     if (!params) return reply_error(req, reply, 500, "out of memory");
     if (cursor) {
@@ -557,8 +571,10 @@ void xapi_get(request_t *req, const Yx__GetStatements *op, Yx__CreditsReply *rep
     }
     q.params = params;
     if (s_parse(req, reply, &q, params) == 0) {
-        if (q.statement_id || q.voided_id) s_single(req, reply, &q);
-        else s_list(req, reply, &q);
+        if (q.statement_id || q.voided_id)
+            s_single(req, reply, &q);
+        else
+            s_list(req, reply, &q);
     }
     json_decref(params);
 }
@@ -568,10 +584,12 @@ void xapi_get(request_t *req, const Yx__GetStatements *op, Yx__CreditsReply *rep
 void xapi_list_unmatched(request_t *req, const Yx__ListUnmatched *op, Yx__CreditsReply *reply)
 {
     static const char sql[] =
-        "SELECT k.actor_key, k.n, to_char(k.first AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+        "SELECT k.actor_key, k.n, to_char(k.first AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
         " to_char(k.last AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
         " (SELECT s.statement->'actor' FROM credits.statements s WHERE s.county_id = $1"
-        "   AND s.teacher_id IS NULL AND s.actor_key = k.actor_key ORDER BY s.seq DESC LIMIT 1)::text"
+        "   AND s.teacher_id IS NULL AND s.actor_key = k.actor_key ORDER BY s.seq DESC LIMIT "
+        "1)::text"
         " FROM (SELECT actor_key, count(*) AS n, min(stored) AS first, max(stored) AS last"
         "  FROM credits.statements WHERE county_id = $1 AND teacher_id IS NULL"
         "  AND actor_key NOT LIKE 'group:%' AND actor_key > $2"
@@ -600,12 +618,12 @@ void xapi_list_unmatched(request_t *req, const Yx__ListUnmatched *op, Yx__Credit
     int rows = PQntuples(res), shown = rows > (int)limit ? (int)limit : rows;
     json_t *items = json_array();
     for (int r = 0; r < shown; r++)
-        json_array_append_new(
-            items, json_pack("{s:o?, s:s, s:I, s:s, s:s}", "actor",
-                             json_loads(PQgetvalue(res, r, 4), 0, NULL), "actor_key",
-                             PQgetvalue(res, r, 0), "statements",
-                             (json_int_t)atoll(PQgetvalue(res, r, 1)), "first_stored",
-                             PQgetvalue(res, r, 2), "last_stored", PQgetvalue(res, r, 3)));
+        json_array_append_new(items, json_pack("{s:o?, s:s, s:I, s:s, s:s}", "actor",
+                                               json_loads(PQgetvalue(res, r, 4), 0, NULL),
+                                               "actor_key", PQgetvalue(res, r, 0), "statements",
+                                               (json_int_t)atoll(PQgetvalue(res, r, 1)),
+                                               "first_stored", PQgetvalue(res, r, 2), "last_stored",
+                                               PQgetvalue(res, r, 3)));
     json_t *doc = json_pack("{s:o}", "items", items);
     if (rows > shown && doc) {
         json_t *at = json_pack("{s:s}", "after", PQgetvalue(res, shown - 1, 0));

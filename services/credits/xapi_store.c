@@ -2,9 +2,12 @@
  * one fsync for a whole batch), yet each is answered on its own: everything that needs no
  * database (parsing, the xAPI rules, ids, the fields pulled out into columns) is done per
  * request first, and a request refused there never reaches the transaction. Inside it,
- * under a lock that serialises writers, the statements already stored with the same ids
- * are read in one query (idempotency, 409) and the new ones go through COPY into a staging
- * table and one INSERT ... ON CONFLICT DO NOTHING, so a retried request never credits twice. */
+ * under an advisory lock that serialises writers, one query reads what is stored under the
+ * batch's ids (a retry is a no-op, a different statement a 409), and the new statements go
+ * straight into the table by COPY: under the lock that read saw every stored id, so nothing
+ * can conflict, and the ledger is given only the statements this transaction inserted, so a
+ * retried request never credits twice. The COPY is the one slow step: it runs without
+ * blocking (xapi_write_step), so the service checks the next requests meanwhile. */
 #include "xapi_store.h"
 #include "ledger.h"
 #include "ops.h"
@@ -30,19 +33,24 @@ typedef struct xapi_post post_t;
 /* One statement of a request, ready to be written. */
 typedef struct {
     post_t *post;
-    json_t *json;       /* as it will be stored, less "stored" (and "timestamp" if absent) */
-    const char *id;     /* lower case */
+    json_t *json;   /* as it will be stored, less "stored" (and "timestamp" if absent) */
+    const char *id; /* lower case */
     bool id_given;
     bool has_timestamp; /* else the LRS sets it to "stored" */
     int64_t occurred_us;
-    const char *text; /* json serialised */
-    size_t text_len;
+    /* As stored: the members of the statement as the client wrote them (or as rewritten, when
+     * the rules normalised it), then `tail`, the LRS's own properties. jsonb keeps the last
+     * of duplicate keys, so what follows the client's members wins. */
+    const char *members;
+    size_t members_len;
+    const char *tail;
+    bool rewrite; /* the rules changed the document: store it re-serialised */
     const char *actor_key, *account_name, *teacher_id;
     const char *verb_id, *activity_id, *activity_type, *registration, *duration_ms;
-    const char *voids, *object_ref; /* lower-case UUIDs */
+    const char *voids, *object_ref;                           /* lower-case UUIDs */
     const char *agents, *related_agents, *related_activities; /* array literals */
-    bool is_new;        /* false: the same statement is already stored (a retry) */
-    bool voids_stored;  /* its target was stored before this batch */
+    bool is_new;       /* false: the same statement is already stored (a retry) */
+    bool voids_stored; /* its target was stored before this batch */
 } item_t;
 
 struct xapi_post {
@@ -105,11 +113,16 @@ static int s_dump_string(xapi_buf_t *out, const char *s, size_t n)
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         rc |= xapi_buf_add(out, s + plain, i - plain);
         char esc[8];
-        if (c == '"' || c == '\\') snprintf(esc, sizeof esc, "\\%c", c);
-        else if (c == '\n') snprintf(esc, sizeof esc, "\\n");
-        else if (c == '\t') snprintf(esc, sizeof esc, "\\t");
-        else if (c == '\r') snprintf(esc, sizeof esc, "\\r");
-        else snprintf(esc, sizeof esc, "\\u%04x", c);
+        if (c == '"' || c == '\\')
+            snprintf(esc, sizeof esc, "\\%c", c);
+        else if (c == '\n')
+            snprintf(esc, sizeof esc, "\\n");
+        else if (c == '\t')
+            snprintf(esc, sizeof esc, "\\t");
+        else if (c == '\r')
+            snprintf(esc, sizeof esc, "\\r");
+        else
+            snprintf(esc, sizeof esc, "\\u%04x", c);
         rc |= xapi_buf_str(out, esc);
         plain = i + 1;
     }
@@ -139,7 +152,8 @@ int xapi_dump(xapi_buf_t *out, const json_t *value)
         json_t *member;
         bool first = true;
         rc |= xapi_buf_add(out, "{", 1);
-        json_object_foreach ((json_t *)value, key, member) {
+        json_object_foreach((json_t *)value, key, member)
+        {
             if (!first) rc |= xapi_buf_add(out, ",", 1);
             first = false;
             rc |= s_dump_string(out, key, strlen(key));
@@ -156,14 +170,19 @@ int xapi_dump(xapi_buf_t *out, const json_t *value)
         }
         return rc | xapi_buf_add(out, "]", 1);
     }
-    case JSON_STRING: return s_dump_string(out, json_string_value(value), json_string_length(value));
+    case JSON_STRING:
+        return s_dump_string(out, json_string_value(value), json_string_length(value));
     case JSON_INTEGER:
         snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
         return xapi_buf_str(out, text);
-    case JSON_REAL: return s_dump_real(out, json_real_value(value));
-    case JSON_TRUE: return xapi_buf_str(out, "true");
-    case JSON_FALSE: return xapi_buf_str(out, "false");
-    default: return xapi_buf_str(out, "null");
+    case JSON_REAL:
+        return s_dump_real(out, json_real_value(value));
+    case JSON_TRUE:
+        return xapi_buf_str(out, "true");
+    case JSON_FALSE:
+        return xapi_buf_str(out, "false");
+    default:
+        return xapi_buf_str(out, "null");
     }
 }
 
@@ -273,16 +292,22 @@ static void s_canon(json_t *st, bool keep_timestamp)
     json_object_del(st, "stored");
     json_object_del(st, "authority");
     json_object_del(st, "version");
-    if (keep_timestamp) s_canon_timestamp(st);
-    else json_object_del(st, "timestamp");
+    if (keep_timestamp)
+        s_canon_timestamp(st);
+    else
+        json_object_del(st, "timestamp");
     s_lower_field(st, "id");
     json_object_del(json_object_get(st, "verb"), "display");
     s_canon_agent(json_object_get(st, "actor"));
     json_t *object = json_object_get(st, "object");
-    if (s_is(object, "Agent") || s_is(object, "Group")) s_canon_agent(object);
-    else if (s_is(object, "StatementRef")) s_lower_field(object, "id");
-    else if (s_is(object, "SubStatement")) s_canon(object, true);
-    else json_object_del(object, "definition");
+    if (s_is(object, "Agent") || s_is(object, "Group"))
+        s_canon_agent(object);
+    else if (s_is(object, "StatementRef"))
+        s_lower_field(object, "id");
+    else if (s_is(object, "SubStatement"))
+        s_canon(object, true);
+    else
+        json_object_del(object, "definition");
     json_t *context = json_object_get(st, "context");
     s_lower_field(context, "registration");
     s_lower_field(json_object_get(context, "statement"), "id");
@@ -290,11 +315,11 @@ static void s_canon(json_t *st, bool keep_timestamp)
     s_canon_agent(json_object_get(context, "team"));
     const char *kind;
     json_t *list;
-    json_object_foreach (json_object_get(context, "contextActivities"), kind, list) {
+    json_object_foreach(json_object_get(context, "contextActivities"), kind, list)
+    {
         size_t i;
         json_t *activity;
-        json_array_foreach (list, i, activity)
-            json_object_del(activity, "definition");
+        json_array_foreach(list, i, activity) json_object_del(activity, "definition");
     }
 }
 
@@ -408,7 +433,7 @@ static void s_agent_keys(keys_t *k, yx_arena_t *arena, json_t *agent)
     s_key(k, xapi_agent_key(arena, agent));
     size_t i;
     json_t *member;
-    json_array_foreach (json_object_get(agent, "member"), i, member)
+    json_array_foreach(json_object_get(agent, "member"), i, member)
         s_key(k, xapi_agent_key(arena, member));
 }
 
@@ -418,10 +443,11 @@ static void s_context_keys(keys_t *agents, keys_t *activities, yx_arena_t *arena
     s_agent_keys(agents, arena, json_object_get(ctx, "team"));
     const char *kind;
     json_t *list;
-    json_object_foreach (json_object_get(ctx, "contextActivities"), kind, list) {
+    json_object_foreach(json_object_get(ctx, "contextActivities"), kind, list)
+    {
         size_t i;
         json_t *activity;
-        json_array_foreach (list, i, activity)
+        json_array_foreach(list, i, activity)
             s_key(activities, json_string_value(json_object_get(activity, "id")));
     }
 }
@@ -489,8 +515,8 @@ static void s_extract(post_t *p, item_t *it, credits_t *credits)
     it->verb_id = json_string_value(json_object_get(json_object_get(st, "verb"), "id"));
     if (s_is_activity(object)) {
         it->activity_id = json_string_value(json_object_get(object, "id"));
-        it->activity_type = json_string_value(
-            json_object_get(json_object_get(object, "definition"), "type"));
+        it->activity_type =
+            json_string_value(json_object_get(json_object_get(object, "definition"), "type"));
     } else if (s_is(object, "StatementRef")) {
         it->object_ref = s_lower(arena, json_string_value(json_object_get(object, "id")));
         if (strcmp(it->verb_id, XAPI_VOIDED_VERB) == 0) it->voids = it->object_ref;
@@ -525,14 +551,26 @@ static void s_extract(post_t *p, item_t *it, credits_t *credits)
     it->related_activities = s_literal(arena, &activities);
 }
 
+/* Appends ,"key":<json string> to out. */
+static int s_tail_string(xapi_buf_t *out, const char *key, const char *value)
+{
+    json_t *text = json_string(value);
+    int rc = !text || xapi_buf_str(out, ",\"") || xapi_buf_str(out, key) ||
+             xapi_buf_str(out, "\":") || xapi_dump(out, text);
+    json_decref(text);
+    return rc ? -1 : 0;
+}
+
 /* Everything about one statement that needs no database. 0, or -1 (refused). */
-static int s_complete(post_t *p, size_t i, json_t *authority, int major, xapi_buf_t *scratch,
-                      credits_t *credits)
+static int s_complete(post_t *p, size_t i, json_t *authority, const char *authority_text, int major,
+                      xapi_buf_t *scratch, credits_t *credits)
 {
     item_t *it = &p->items[i];
     json_t *st = it->json;
     yx_arena_t *arena = p->req->arena;
     const char *id = json_string_value(json_object_get(st, "id"));
+    const char *version = major >= 2 ? "2.0.0" : "1.0.0";
+    bool had_id = id != NULL, had_version = json_object_get(st, "version") != NULL;
     if (p->is_put) {
         if (id && strcasecmp(id, p->op->statement_id) != 0)
             return s_refuse(p, 400, yx_arena_printf(arena, "%s.id", s_path(p, i)),
@@ -557,20 +595,64 @@ static int s_complete(post_t *p, size_t i, json_t *authority, int major, xapi_bu
                -1;
     const char *ts = json_string_value(json_object_get(st, "timestamp"));
     it->has_timestamp = ts && xapi_parse_timestamp(ts, &it->occurred_us) == 0;
-    /* the LRS's own properties: stored is set when the batch commits */
+    /* the LRS's own properties; stored (and timestamp) are added when the batch commits */
     json_object_del(st, "stored");
     json_object_set(st, "authority", authority);
-    if (!json_object_get(st, "version"))
-        json_object_set_new(st, "version", json_string(major >= 2 ? "2.0.0" : "1.0.0"));
+    if (!had_version) json_object_set_new(st, "version", json_string(version));
     s_extract(p, it, credits);
     scratch->len = 0;
-    if (xapi_dump(scratch, st) < 0) return s_refuse(p, 500, s_path(p, i), "out of memory"), -1;
-    if (scratch->len + 64 > XAPI_MAX_STATEMENT_BYTES)
+    int rc = 0;
+    if (it->rewrite) {
+        rc = xapi_dump(scratch, st);
+        it->members = scratch->data + 1;
+        it->members_len = scratch->len - 2;
+    } else {
+        rc = xapi_buf_str(scratch, ",\"authority\":") | xapi_buf_str(scratch, authority_text);
+        if (!had_version) rc |= s_tail_string(scratch, "version", version);
+        if (!had_id) rc |= s_tail_string(scratch, "id", id);
+    }
+    if (rc < 0) return s_refuse(p, 500, s_path(p, i), "out of memory"), -1;
+    if (it->members_len + scratch->len + 96 > XAPI_MAX_STATEMENT_BYTES)
         return s_refuse(p, 413, s_path(p, i), "a statement may not exceed 64 KiB"), -1;
-    it->text = yx_arena_strndup(arena, scratch->data, scratch->len);
-    it->text_len = scratch->len;
+    if (it->rewrite) {
+        it->members = yx_arena_strndup(arena, it->members, it->members_len);
+        it->tail = "";
+    } else {
+        it->tail = yx_arena_strndup(arena, scratch->data, scratch->len);
+    }
     it->is_new = true;
-    return it->text ? 0 : -1;
+    return it->members && it->tail ? 0 : -1;
+}
+
+/* The byte ranges of the statements in the body (the parser has checked it: every element
+ * of an array is an object), so each can be stored as the client wrote it. 0 or -1. */
+static int s_ranges(post_t *p)
+{
+    const char *text = (const char *)p->op->body.data;
+    size_t len = p->op->body.len, k = 0, start = 0;
+    int depth = p->is_array ? 0 : 1; /* a single statement is the element itself */
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (depth++ == 1) start = i;
+        } else if ((c == '}' || c == ']') && --depth == 1 && k < p->count) {
+            /* an element ends: keep what lies between its braces */
+            p->items[k].members = text + start + 1;
+            p->items[k].members_len = i - start - 1;
+            k++;
+        }
+    }
+    return k == p->count ? 0 : -1;
 }
 
 /* Parses and checks one request, and prepares its statements. */
@@ -609,9 +691,11 @@ static void s_prepare(post_t *p, credits_t *credits)
         it->post = p;
         it->json = p->is_array ? json_array_get(p->root, i) : p->root;
         xapi_error_t err;
-        if (xapi_validate_statement(it->json, s_path(p, i), major, &err) < 0)
+        int rc = xapi_validate_statement(it->json, s_path(p, i), major, &err);
+        if (rc < 0)
             s_refuse(p, 400, yx_arena_strdup(p->req->arena, err.path),
                      yx_arena_strdup(p->req->arena, err.reason));
+        it->rewrite = rc > 0;
     }
     if (!p->prepared) {
         if (p->problems > 1)
@@ -619,22 +703,27 @@ static void s_prepare(post_t *p, credits_t *credits)
                                                         p->reply->status->message, p->problems - 1);
         return;
     }
+    if (s_ranges(p) < 0) return s_refuse(p, 400, "", "the body is not valid JSON");
     const char *home = op->platform_home_page && *op->platform_home_page ? op->platform_home_page
-                                                                          : XAPI_PLATFORMS_HOME;
+                                                                         : XAPI_PLATFORMS_HOME;
     json_t *authority = json_pack("{s:s, s:{s:s, s:s}}", "objectType", "Agent", "account",
                                   "homePage", home, "name", who->platform);
-    xapi_buf_t scratch = {0};
+    xapi_buf_t scratch = {0}, authority_text = {0};
+    if (!authority || xapi_dump(&authority_text, authority) < 0) {
+        s_refuse(p, 500, "", "out of memory");
+    }
     for (size_t i = 0; p->prepared && i < p->count; i++)
-        s_complete(p, i, authority, major, &scratch, credits);
+        s_complete(p, i, authority, authority_text.data, major, &scratch, credits);
     xapi_buf_free(&scratch);
+    xapi_buf_free(&authority_text);
     json_decref(authority);
 }
 
 /* ---- the transaction ---------------------------------------------------------------- */
 
-#define COLUMNS                                                                              \
-    "county_id, id, stored, seq, platform, actor_key, teacher_id, verb_id, activity_id,"     \
-    " activity_type, registration, occurred_at, duration_ms, voided, voids, object_ref,"     \
+#define COLUMNS                                                                                    \
+    "county_id, id, stored, seq, platform, actor_key, teacher_id, verb_id, activity_id,"           \
+    " activity_type, registration, occurred_at, duration_ms, voided, voids, object_ref,"           \
     " account_name, agents, related_agents, related_activities, statement"
 
 /* The lock first, then the counter in a statement of its own: under READ COMMITTED its
@@ -645,7 +734,8 @@ static const char s_begin_sql[] =
     " FROM credits.statement_counter";
 /* What is stored under the ids the batch carries or voids, and the voiding statements
  * already stored that target one of its statements (a voiding statement may come first). */
-#define EXISTING_COLUMNS "s.id::text, s.statement::text, s.platform, s.voids IS NOT NULL, s.voids::text"
+#define EXISTING_COLUMNS                                                                           \
+    "s.id::text, s.statement::text, s.platform, s.voids IS NOT NULL, s.voids::text"
 /* unnest rather than = ANY: planning an ANY of 800 values costs a millisecond */
 static const char s_existing_sql[] =
     "SELECT " EXISTING_COLUMNS " FROM unnest($2::uuid[]) AS u(id)"
@@ -661,6 +751,45 @@ static const char s_advance_sql[] =
     "UPDATE credits.statement_counter SET last = $1, last_stored = $2::timestamptz";
 
 typedef enum { STORE_OK, STORE_FAILED, STORE_LATE } store_rc_t;
+
+/* The statements every batch runs are prepared once per connection (and again after a
+ * reconnect): planning the lookup costs more than running it. */
+static int s_prepare_statements(PGconn *db)
+{
+    typedef struct {
+        PGconn *db;
+        int backend;
+    } known_t;
+    static known_t known[4];
+    static unsigned next;
+    int backend = PQbackendPID(db);
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        if (known[i].db == db && known[i].backend == backend) return 0;
+    const char *const names[] = {"xapi_existing", "xapi_advance"};
+    const char *const sql[] = {s_existing_sql, s_advance_sql};
+    for (int i = 0; i < 2; i++) {
+        PGresult *res = PQprepare(db, names[i], sql[i], 0, NULL);
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        /* 42P05: prepared already, by an earlier life of this slot */
+        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK || (state && !strcmp(state, "42P05"));
+        if (!ok) yx_warn(NULL, "could not prepare %s: %s", names[i], PQresultErrorMessage(res));
+        PQclear(res);
+        if (!ok) return -1;
+    }
+    known[next++ % (sizeof known / sizeof *known)] = (known_t){db, backend};
+    return 0;
+}
+
+/* A prepared statement, logged like yx_db_query. */
+static PGresult *s_run_prepared(PGconn *db, const char *name, int n, const char *const *params)
+{
+    PGresult *res = PQexecPrepared(db, name, n, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
+    yx_warn(NULL, "%s failed: %s", name, PQresultErrorMessage(res));
+    PQclear(res);
+    return NULL;
+}
 
 typedef struct {
     PGresult *res;
@@ -718,15 +847,16 @@ static int s_load_existing(xapi_write_t *w)
         return 0;
     }
     const char *params[] = {w->credits->county_id, yx_pgarray_text(&ids)};
-    st->res = yx_db_query(w->db, s_existing_sql, 2, params);
+    st->res = s_run_prepared(w->db, "xapi_existing", 2, params);
     yx_pgarray_free(&ids);
     if (!st->res) return -1;
     for (int r = 0; r < PQntuples(st->res); r++) {
         yx_strmap_put(st->rows, PQgetvalue(st->res, r, 0), (void *)(intptr_t)(r + 1));
         if (!PQgetisnull(st->res, r, 4))
-            yx_strmap_put(st->voided_by,
-                          s_void_key(st->arena, PQgetvalue(st->res, r, 4), PQgetvalue(st->res, r, 2)),
-                          (void *)1);
+            yx_strmap_put(
+                st->voided_by,
+                s_void_key(st->arena, PQgetvalue(st->res, r, 4), PQgetvalue(st->res, r, 2)),
+                (void *)1);
     }
     return 0;
 }
@@ -767,9 +897,8 @@ static void s_decide(post_t *p, const stored_t *st, yx_strmap_t *batch)
             if (!same) {
                 p->refused = true;
                 s_refuse(p, 409, yx_arena_printf(arena, "%s.id", s_path(p, i)),
-                         yx_arena_printf(arena,
-                                         "a different statement with id %s is already stored",
-                                         it->id));
+                         yx_arena_printf(
+                             arena, "a different statement with id %s is already stored", it->id));
                 break;
             }
             if (earlier || row >= 0) it->is_new = false;
@@ -781,7 +910,7 @@ static void s_decide(post_t *p, const stored_t *st, yx_strmap_t *batch)
         int row = target ? -1 : s_row(st, it->voids);
         bool voiding = target ? target->voids != NULL
                               : row >= 0 && strcmp(PQgetvalue(st->res, row, 3), "t") == 0;
-        const char *owner = target ? target->post->req->principal->platform
+        const char *owner = target     ? target->post->req->principal->platform
                             : row >= 0 ? PQgetvalue(st->res, row, 2)
                                        : NULL;
         if (voiding) {
@@ -795,20 +924,21 @@ static void s_decide(post_t *p, const stored_t *st, yx_strmap_t *batch)
     }
 }
 
-static int s_stage_row(yx_copy_t *copy, credits_t *credits, const item_t *it, long long seq,
-                       const char *stored, bool voided, xapi_buf_t *text)
+static int s_copy_row(yx_copy_t *copy, credits_t *credits, const item_t *it, long long seq,
+                      const char *stored, bool voided, xapi_buf_t *text)
 {
     char seq_text[24], occurred[32];
     snprintf(seq_text, sizeof seq_text, "%lld", seq);
     if (it->has_timestamp) xapi_format_timestamp(it->occurred_us, occurred);
-    /* "stored" (and "timestamp" when the client left it to the LRS) go in front */
+    /* the client's members, then the LRS's properties, which win over any the client sent */
     text->len = 0;
-    int rc = xapi_buf_str(text, "{\"stored\":\"") | xapi_buf_str(text, stored) |
-             xapi_buf_str(text, "\",");
+    int rc = xapi_buf_add(text, "{", 1) | xapi_buf_add(text, it->members, it->members_len) |
+             xapi_buf_str(text, it->tail) | xapi_buf_str(text, ",\"stored\":\"") |
+             xapi_buf_str(text, stored) | xapi_buf_str(text, "\"");
     if (!it->has_timestamp)
-        rc |= xapi_buf_str(text, "\"timestamp\":\"") | xapi_buf_str(text, stored) |
-              xapi_buf_str(text, "\",");
-    rc |= xapi_buf_add(text, it->text + 1, it->text_len - 1);
+        rc |= xapi_buf_str(text, ",\"timestamp\":\"") | xapi_buf_str(text, stored) |
+              xapi_buf_str(text, "\"");
+    rc |= xapi_buf_add(text, "}", 1);
     const char *fields[] = {credits->county_id,
                             it->id,
                             stored,
@@ -845,7 +975,7 @@ static bool s_late(const post_t *p, int64_t now_ms)
 static int s_write_begin(xapi_write_t *w)
 {
     PGconn *db = w->db;
-    if (!yx_db_ensure(db)) return -1;
+    if (!yx_db_ensure(db) || s_prepare_statements(db) < 0) return -1;
     PGresult *counter = PQexec(db, s_begin_sql);
     if (PQresultStatus(counter) != PGRES_TUPLES_OK || PQntuples(counter) != 1) {
         yx_warn(NULL, "could not begin a statement batch: %s", PQerrorMessage(db));
@@ -886,9 +1016,9 @@ static int s_write_begin(xapi_write_t *w)
             /* voided when a voiding statement of the same platform, stored or in this batch,
              * names it (only ordinary statements: a voiding one cannot be voided) */
             bool voided = !it->voids && yx_strmap_size(w->st.voided_by) &&
-                          yx_strmap_get(w->st.voided_by,
-                                        s_void_key(w->st.arena, it->id, p->req->principal->platform));
-            if (s_stage_row(&w->copy, w->credits, it, ++w->seq, w->stored, voided, &w->text) < 0)
+                          yx_strmap_get(w->st.voided_by, s_void_key(w->st.arena, it->id,
+                                                                    p->req->principal->platform));
+            if (s_copy_row(&w->copy, w->credits, it, ++w->seq, w->stored, voided, &w->text) < 0)
                 return -1;
             w->ids[c++] = it->id;
         }
@@ -964,9 +1094,10 @@ static store_rc_t s_write_end(xapi_write_t *w)
         char seq_text[24];
         snprintf(seq_text, sizeof seq_text, "%lld", w->seq);
         const char *advance[] = {seq_text, w->stored};
-        if ((w->targets.count && yx_db_exec(db, s_void_sql, 2, void_params) < 0) ||
-            yx_db_exec(db, s_advance_sql, 2, advance) < 0)
-            return STORE_FAILED;
+        if (w->targets.count && yx_db_exec(db, s_void_sql, 2, void_params) < 0) return STORE_FAILED;
+        PGresult *advanced = s_run_prepared(db, "xapi_advance", 2, advance);
+        if (!advanced) return STORE_FAILED;
+        PQclear(advanced);
         /* the ledger works on credits->db: lend it the batch's connection */
         PGconn *own = credits->db;
         credits->db = db;

@@ -19,6 +19,7 @@ typedef struct {
     int major;
     bool in_substatement;    /* nesting is forbidden, and id/stored/... too */
     bool object_is_activity; /* context.revision and context.platform need it */
+    bool normalised;         /* the document was changed (contextActivities) */
 } vctx_t;
 
 typedef bool(check_fn)(vctx_t *v, json_t *value);
@@ -119,7 +120,8 @@ static bool s_keys(vctx_t *v, json_t *obj, const char *what, const char *const *
 {
     const char *key;
     json_t *value;
-    json_object_foreach (obj, key, value) {
+    json_object_foreach(obj, key, value)
+    {
         if (!s_in(key, allowed))
             return s_fail_at(v, key, "is not a property of %s (names are case-sensitive)", what);
         if (json_is_null(value)) return s_fail_at(v, key, "must not be null");
@@ -197,9 +199,9 @@ static bool s_is_sha1(const char *s)
 /* RFC 5646 section 2.1: the sequence of subtag kinds and lengths, and the grandfathered
  * tags that do not follow it. */
 static const char *const s_irregular[] = {
-    "en-GB-oed", "i-ami",    "i-bnn",     "i-default", "i-enochian", "i-hak",
-    "i-klingon", "i-lux",    "i-mingo",   "i-navajo",  "i-pwn",      "i-tao",
-    "i-tay",     "i-tsu",    "sgn-BE-FR", "sgn-BE-NL", "sgn-CH-DE",  NULL};
+    "en-GB-oed", "i-ami", "i-bnn",     "i-default", "i-enochian", "i-hak",
+    "i-klingon", "i-lux", "i-mingo",   "i-navajo",  "i-pwn",      "i-tao",
+    "i-tay",     "i-tsu", "sgn-BE-FR", "sgn-BE-NL", "sgn-CH-DE",  NULL};
 
 static bool s_all(const char *t, size_t n, bool (*is)(char))
 {
@@ -321,8 +323,8 @@ int xapi_parse_timestamp(const char *s, int64_t *us)
                 frac_us += (*p - '0') * scale;
         }
     }
-    if (mo < 1 || mo > 12 || d < 1 || d > s_days_in_month(y, mo) || h > 23 || mi > 59 ||
-        sec > 59 || y < 1)
+    if (mo < 1 || mo > 12 || d < 1 || d > s_days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59 ||
+        y < 1)
         return -1;
     int offset_min = 0;
     if (*p == 'Z' || *p == 'z') {
@@ -412,8 +414,10 @@ int xapi_parse_duration(const char *s, int64_t *ms)
         int k = (int)(at - units);
         next = k + 1;
         double per = in_time ? time_ms[k] : date_ms[k];
-        if (per < 0) calendar = true;
-        else total += value * per;
+        if (per < 0)
+            calendar = true;
+        else
+            total += value * per;
         any = true;
     }
     if (!any) return -1;
@@ -432,16 +436,14 @@ static bool s_string(vctx_t *v, json_t *value)
 static bool s_iri(vctx_t *v, json_t *value)
 {
     if (!json_is_string(value)) return s_fail(v, "must be an IRI string");
-    return xapi_is_iri(json_string_value(value)) ? true
-                                                 : s_fail(v, "must be an IRI with a scheme");
+    return xapi_is_iri(json_string_value(value)) ? true : s_fail(v, "must be an IRI with a scheme");
 }
 
 /* An IRL is an IRI that locates something: the same best-effort check. */
 static bool s_irl(vctx_t *v, json_t *value)
 {
     if (!json_is_string(value)) return s_fail(v, "must be an IRL string");
-    return xapi_is_iri(json_string_value(value)) ? true
-                                                 : s_fail(v, "must be an IRL with a scheme");
+    return xapi_is_iri(json_string_value(value)) ? true : s_fail(v, "must be an IRL with a scheme");
 }
 
 static bool s_uuid(vctx_t *v, json_t *value)
@@ -494,7 +496,8 @@ static bool s_language_map(vctx_t *v, json_t *value)
     if (!json_object_size(value)) return s_fail(v, "a language map needs at least one entry");
     const char *tag;
     json_t *text;
-    json_object_foreach (value, tag, text) {
+    json_object_foreach(value, tag, text)
+    {
         if (!xapi_is_language_tag(tag)) return s_fail_at(v, tag, "is not an RFC 5646 language tag");
         if (!json_is_string(text)) return s_fail_at(v, tag, "must be a string");
     }
@@ -506,7 +509,8 @@ static bool s_extensions(vctx_t *v, json_t *value)
     if (!json_is_object(value)) return s_fail(v, "must be an object of extensions");
     const char *key;
     json_t *ignored;
-    json_object_foreach (value, key, ignored) {
+    json_object_foreach(value, key, ignored)
+    {
         if (!xapi_is_iri(key)) return s_fail_at(v, key, "extension keys must be IRIs");
     }
     return true;
@@ -534,8 +538,7 @@ static bool s_account(vctx_t *v, json_t *value)
 {
     static const char *const keys[] = {"homePage", "name", NULL};
     return s_object(v, value, "an Account") && s_keys(v, value, "an Account", keys) &&
-           s_field(v, value, "homePage", true, s_irl) &&
-           s_field(v, value, "name", true, s_string);
+           s_field(v, value, "homePage", true, s_irl) && s_field(v, value, "name", true, s_string);
 }
 
 static int s_ifi_count(json_t *obj)
@@ -579,7 +582,8 @@ static bool s_members(vctx_t *v, json_t *value)
     if (!json_is_array(value)) return s_fail(v, "must be an array of Agents");
     size_t i;
     json_t *member;
-    json_array_foreach (value, i, member) {
+    json_array_foreach(value, i, member)
+    {
         size_t mark = s_push_index(v, i);
         json_t *type = json_object_get(member, "objectType");
         if (json_is_string(type) && strcmp(json_string_value(type), "Group") == 0)
@@ -592,7 +596,7 @@ static bool s_members(vctx_t *v, json_t *value)
 
 static bool s_group(vctx_t *v, json_t *value)
 {
-    static const char *const keys[] = {"objectType", "name",   "member", "mbox",
+    static const char *const keys[] = {"objectType",   "name",   "member",  "mbox",
                                        "mbox_sha1sum", "openid", "account", NULL};
     if (!s_object(v, value, "a Group") || !s_keys(v, value, "a Group", keys)) return false;
     json_t *type = json_object_get(value, "objectType");
@@ -604,7 +608,8 @@ static bool s_group(vctx_t *v, json_t *value)
         !s_field(v, value, "member", false, s_members))
         return false;
     int ifis = s_ifi_count(value);
-    if (ifis > 1) return s_fail(v, "a Group may have at most one of mbox, mbox_sha1sum, openid, account");
+    if (ifis > 1)
+        return s_fail(v, "a Group may have at most one of mbox, mbox_sha1sum, openid, account");
     json_t *member = json_object_get(value, "member");
     if (!ifis && !json_array_size(member))
         return s_fail(v, "an anonymous Group (no identifier) must list its members");
@@ -661,7 +666,8 @@ static bool s_component_list(vctx_t *v, json_t *value)
     if (!json_is_array(value)) return s_fail(v, "must be an array of interaction components");
     size_t i, j;
     json_t *c, *other;
-    json_array_foreach (value, i, c) {
+    json_array_foreach(value, i, c)
+    {
         size_t mark = s_push_index(v, i);
         if (!s_object(v, c, "an interaction component") ||
             !s_keys(v, c, "an interaction component", keys) ||
@@ -670,7 +676,8 @@ static bool s_component_list(vctx_t *v, json_t *value)
             return false;
         const char *id = json_string_value(json_object_get(c, "id"));
         if (!*id) return s_fail(v, "an interaction component needs a non-empty id");
-        json_array_foreach (value, j, other) {
+        json_array_foreach(value, j, other)
+        {
             if (j >= i) break;
             if (strcmp(id, json_string_value(json_object_get(other, "id"))) == 0)
                 return s_fail(v, "id \"%s\" is used twice in this list", id);
@@ -685,7 +692,8 @@ static bool s_string_array(vctx_t *v, json_t *value)
     if (!json_is_array(value)) return s_fail(v, "must be an array of strings");
     size_t i;
     json_t *s;
-    json_array_foreach (value, i, s) {
+    json_array_foreach(value, i, s)
+    {
         if (!json_is_string(s)) {
             s_push_index(v, i);
             return s_fail(v, "must be a string");
@@ -695,8 +703,8 @@ static bool s_string_array(vctx_t *v, json_t *value)
 }
 
 static const char *const s_interaction_types[] = {
-    "true-false", "choice",     "fill-in", "long-fill-in", "matching",
-    "performance", "sequencing", "likert",  "numeric",      "other", NULL};
+    "true-false", "choice", "fill-in", "long-fill-in", "matching", "performance",
+    "sequencing", "likert", "numeric", "other",        NULL};
 
 static const char *const s_component_lists[] = {"choices", "scale", "source",
                                                 "target",  "steps", NULL};
@@ -722,10 +730,19 @@ static bool s_interaction_type(vctx_t *v, json_t *value)
 
 static bool s_definition(vctx_t *v, json_t *value)
 {
-    static const char *const keys[] = {
-        "name",    "description", "type",    "moreInfo", "extensions", "interactionType",
-        "correctResponsesPattern", "choices", "scale",    "source",     "target",
-        "steps",   NULL};
+    static const char *const keys[] = {"name",
+                                       "description",
+                                       "type",
+                                       "moreInfo",
+                                       "extensions",
+                                       "interactionType",
+                                       "correctResponsesPattern",
+                                       "choices",
+                                       "scale",
+                                       "source",
+                                       "target",
+                                       "steps",
+                                       NULL};
     if (!s_object(v, value, "an Activity Definition") ||
         !s_keys(v, value, "an Activity Definition", keys) ||
         !s_field(v, value, "name", false, s_language_map) ||
@@ -820,7 +837,7 @@ static bool s_score(vctx_t *v, json_t *value)
 
 static bool s_result(vctx_t *v, json_t *value)
 {
-    static const char *const keys[] = {"score",    "success",  "completion", "response",
+    static const char *const keys[] = {"score",    "success",    "completion", "response",
                                        "duration", "extensions", NULL};
     return s_object(v, value, "a Result") && s_keys(v, value, "a Result", keys) &&
            s_field(v, value, "score", false, s_score) &&
@@ -844,10 +861,12 @@ static bool s_context_list(vctx_t *v, json_t *parent, const char *key)
         if (!array || json_array_append(array, value) < 0 ||
             json_object_set_new(parent, key, array) < 0)
             return s_fail(v, "out of memory");
+        v->normalised = true;
     } else if (json_is_array(value)) {
         size_t i;
         json_t *activity;
-        json_array_foreach (value, i, activity) {
+        json_array_foreach(value, i, activity)
+        {
             size_t inner = s_push_index(v, i);
             if (!s_activity(v, activity)) return false;
             s_pop(v, inner);
@@ -874,9 +893,9 @@ static bool s_context_activities(vctx_t *v, json_t *value)
 
 static bool s_context(vctx_t *v, json_t *value)
 {
-    static const char *const keys[] = {"registration", "instructor", "team",
-                                       "contextActivities", "revision", "platform",
-                                       "language", "statement", "extensions", NULL};
+    static const char *const keys[] = {
+        "registration", "instructor", "team",      "contextActivities", "revision",
+        "platform",     "language",   "statement", "extensions",        NULL};
     if (!s_object(v, value, "a Context") || !s_keys(v, value, "a Context", keys) ||
         !s_field(v, value, "registration", false, s_uuid) ||
         !s_field(v, value, "instructor", false, s_actor) ||
@@ -933,8 +952,8 @@ static bool s_attachment(vctx_t *v, json_t *value)
         !s_field(v, value, "display", true, s_language_map) ||
         !s_field(v, value, "description", false, s_language_map) ||
         !s_field(v, value, "contentType", true, s_media_type) ||
-        !s_field(v, value, "length", true, s_length) ||
-        !s_field(v, value, "sha2", true, s_sha2) || !s_field(v, value, "fileUrl", false, s_irl))
+        !s_field(v, value, "length", true, s_length) || !s_field(v, value, "sha2", true, s_sha2) ||
+        !s_field(v, value, "fileUrl", false, s_irl))
         return false;
     if (strcmp(json_string_value(json_object_get(value, "usageType")), SIGNATURE_USAGE) == 0)
         return s_fail(v, "signed statements are not supported yet");
@@ -949,7 +968,8 @@ static bool s_attachments(vctx_t *v, json_t *value)
     if (!json_is_array(value)) return s_fail(v, "must be an array of Attachments");
     size_t i;
     json_t *a;
-    json_array_foreach (value, i, a) {
+    json_array_foreach(value, i, a)
+    {
         size_t mark = s_push_index(v, i);
         if (!s_attachment(v, a)) return false;
         s_pop(v, mark);
@@ -988,18 +1008,17 @@ static bool s_core(vctx_t *v, json_t *value)
         !s_field(v, value, "attachments", false, s_attachments))
         return false;
     const char *verb = json_string_value(json_object_get(json_object_get(value, "verb"), "id"));
-    if (strcmp(verb, VOIDED_VERB) == 0 && (!type || strcmp(json_string_value(type), "StatementRef")))
+    if (strcmp(verb, VOIDED_VERB) == 0 &&
+        (!type || strcmp(json_string_value(type), "StatementRef")))
         return s_fail_at(v, "object", "a voiding statement's object must be a StatementRef");
     return true;
 }
 
 static bool s_substatement(vctx_t *v, json_t *value)
 {
-    static const char *const keys[] = {"objectType", "actor",     "verb",        "object",
-                                       "result",     "context",   "timestamp",   "attachments",
-                                       NULL};
-    for (const char *const *k = (const char *const[]){"id", "stored", "version", "authority",
-                                                      NULL};
+    static const char *const keys[] = {"objectType", "actor",     "verb",        "object", "result",
+                                       "context",    "timestamp", "attachments", NULL};
+    for (const char *const *k = (const char *const[]){"id", "stored", "version", "authority", NULL};
          *k; k++)
         if (json_object_get(value, *k))
             return s_fail_at(v, *k, "a SubStatement must not have %s", *k);
@@ -1012,17 +1031,18 @@ static bool s_substatement(vctx_t *v, json_t *value)
 
 int xapi_validate_statement(json_t *statement, const char *path, int major, xapi_error_t *err)
 {
-    static const char *const keys[] = {"id",     "actor",     "verb",      "object",
-                                       "result", "context",   "timestamp", "stored",
+    static const char *const keys[] = {"id",        "actor",   "verb",        "object",
+                                       "result",    "context", "timestamp",   "stored",
                                        "authority", "version", "attachments", NULL};
     vctx_t v = {.err = err, .major = major};
     s_push(&v, "%s", path);
-    bool ok = s_object(&v, statement, "a Statement") && s_keys(&v, statement, "a Statement", keys) &&
+    bool ok = s_object(&v, statement, "a Statement") &&
+              s_keys(&v, statement, "a Statement", keys) &&
               s_field(&v, statement, "id", false, s_uuid) && s_core(&v, statement) &&
               s_field(&v, statement, "stored", false, s_timestamp) &&
               s_field(&v, statement, "authority", false, s_authority) &&
               s_field(&v, statement, "version", false, s_version);
-    return ok ? 0 : -1;
+    return !ok ? -1 : v.normalised ? 1 : 0;
 }
 
 int xapi_validate_agent_param(json_t *agent, xapi_error_t *err)

@@ -21,7 +21,8 @@ typedef struct {
 /* Checks one statement as a client sent it (`path` names it in errors) and normalises it in
  * place where the specification tells the LRS to: a single Activity in contextActivities
  * becomes an array of one. `major` is the request's xAPI major version (1 or 2): it decides
- * which "version" values are accepted. 0, or -1 with *err filled. */
+ * which "version" values are accepted. 0 (1 when it normalised something), or -1 with *err
+ * filled. */
 int xapi_validate_statement(json_t *statement, const char *path, int major, xapi_error_t *err);
 
 /* An Agent or Identified Group given as the `agent` query parameter. 0 or -1. */

@@ -303,14 +303,16 @@ def _ceilings(ctx, workdir):
 
 # --- reads -------------------------------------------------------------------------------------
 
-def _timed_gets(path, headers, n):
-    """n sequential GETs over one keep-alive connection: (latencies in ms, first body)."""
+def _timed_gets(path, headers, n, tag=None):
+    """n sequential GETs over one keep-alive connection: (latencies in ms, first body). With a
+    tag, each request carries X-Request-Id <tag>-<i> (see _gateway_ms)."""
     c = Client()
     lat, first = [], None
     try:
         for i in range(n):
+            h = dict(headers, **({"X-Request-Id": "%s-%d" % (tag, i)} if tag else {}))
             t0 = time.perf_counter()
-            status, data = c.request("GET", path, headers=headers)
+            status, data = c.request("GET", path, headers=h)
             lat.append((time.perf_counter() - t0) * 1000)
             if status != 200:
                 raise BenchError("GET %s: HTTP %s %s" % (path, status, data[:200]))
@@ -319,6 +321,23 @@ def _timed_gets(path, headers, n):
     finally:
         c.close()
     return lat, first
+
+
+def _gateway_ms(tag):
+    """The gateway's own time for the requests tagged `tag` (its log: request read to answer
+    sent), without the client's TLS and parsing."""
+    log = Path(os.environ.get("YANXIU_VAR_DIR", ROOT / "build" / "bench-var")) / "log" / "gateway.log"
+    out = []
+    try:
+        with open(log, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if '"request_id":"%s-' % tag in line:
+                    m = re.search(r" ms=([\d.]+)", line)
+                    if m:
+                        out.append(float(m.group(1)))
+    except OSError:
+        pass
+    return out
 
 
 def _pct(values, p):
@@ -355,6 +374,50 @@ def _setup_progress(ctx, token, headers, home, pid):
     ctx.say("   %s statements posted for the progress program in %.1f s" % (f"{len(sts):,}", time.perf_counter() - t0))
 
 
+def _cpu_ticks(var):
+    """CPU ticks used so far by the credits daemon and the stack's PostgreSQL processes."""
+    pids = set()
+    try:
+        pids.add(int((var / "run" / "credits.pid").read_text().split()[0]))
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        postmaster = int((var / "pg" / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        postmaster = None
+    total = 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            f = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid, ppid = int(d.name), int(f[1])
+        if pid in pids or (postmaster and (pid == postmaster or ppid == postmaster)):
+            total += int(f[11]) + int(f[12])
+    return total
+
+
+def _settle(ctx, limit_s=30):
+    """Waits (at most limit_s) until the credits service and PostgreSQL are nearly idle again,
+    so that the background work the ingest left (the milestone sweep, autovacuum) is not
+    measured by the benchmarks that follow."""
+    var = Path(os.environ.get("YANXIU_VAR_DIR", ROOT / "build" / "bench-var"))
+    hz = os.sysconf("SC_CLK_TCK")
+    t0 = time.time()
+    last = _cpu_ticks(var)
+    while time.time() - t0 < limit_s:
+        time.sleep(1)
+        now = _cpu_ticks(var)
+        busy = (now - last) / hz
+        last = now
+        if busy < 0.1:
+            ctx.say("   quiet again after %.0f s" % (time.time() - t0))
+            return
+    ctx.say("   still busy after %d s (%.0f%% of a core): the next measurements feel it" % (limit_s, busy * 100))
+
+
 def run(token, row, say, step, failed, psql):
     ctx = Ctx(row, say, step, failed, psql)
     labels = {
@@ -376,6 +439,11 @@ def run(token, row, say, step, failed, psql):
             row(labels[k], why, "", targets[k], "n/a")
 
     step("credits: programs over the generated county, statements for its teachers")
+    try:
+        sync = psql("SHOW synchronous_commit;\n").strip()
+    except Exception as e:  # noqa: BLE001
+        sync = "? (%s)" % e
+    say("   synchronous_commit = %s" % sync)
     workdir = Path(os.environ.get("YANXIU_VAR_DIR", ROOT / "build" / "bench-var")) / "credits-bench"
     workdir.mkdir(parents=True, exist_ok=True)
     if not token:
@@ -395,7 +463,8 @@ def run(token, row, say, step, failed, psql):
     step("credits: transcript with %s entries, %d GETs on one connection" % (f"{TRANSCRIPT_ENTRIES:,}", TRANSCRIPT_GETS))
     try:
         path = "/api/v1/programs/%s/teachers/%s/transcript" % (progress_pid, _teacher(2))
-        lat, first = _timed_gets(path, {"Authorization": "Bearer " + token}, TRANSCRIPT_GETS)
+        tag = "bench-transcript-" + run_id
+        lat, first = _timed_gets(path, {"Authorization": "Bearer " + token}, TRANSCRIPT_GETS, tag)
         doc = json.loads(first)
         if len(doc["entries"]) != TRANSCRIPT_ENTRIES or doc["minutes"] != TRANSCRIPT_ENTRIES // 2:
             raise BenchError("the transcript has %d entries and %s minutes, expected %d and %d"
@@ -405,8 +474,11 @@ def run(token, row, say, step, failed, psql):
             % (f"{len(first):,}", statistics.median(lat), p99, max(lat)))
         hl, _ = _timed_gets("/healthz", {}, TRANSCRIPT_GETS)
         say("   /healthz: p50 %.2f ms, p99 %.2f ms" % (statistics.median(hl), _pct(hl, 99)))
-        cells["transcript"] = ("p99 %.2f ms (p50 %.2f, max %.2f; %s bytes)"
-                               % (p99, statistics.median(lat), max(lat), f"{len(first):,}"),
+        gw = _gateway_ms(tag)
+        inside = "; in the gateway p50 %.2f, p99 %.2f" % (statistics.median(gw), _pct(gw, 99)) if gw else ""
+        say("   the gateway's own time%s" % (inside[1:] if gw else ": not found in its log"))
+        cells["transcript"] = ("p99 %.2f ms (p50 %.2f, max %.2f%s; %s bytes)"
+                               % (p99, statistics.median(lat), max(lat), inside, f"{len(first):,}"),
                                "GET /healthz the same way: p99 %.2f ms" % _pct(hl, 99),
                                "PASS" if p99 <= TRANSCRIPT_P99_MS else "FAIL")
     except Exception as e:  # noqa: BLE001
@@ -461,6 +533,8 @@ def run(token, row, say, step, failed, psql):
         cell = "%s/s" % f"{rate:,.0f}"
         if ceiling:
             cell += " (%.0f%% of the ceiling)" % (100.0 * rate / ceiling)
+        if sync != "on":
+            notes = notes + ["synchronous_commit %s: not durable" % sync]
         if notes:
             cell += " (%s)" % "; ".join(notes).replace("|", "/")
         cells[key] = (cell, what, "PASS" if rate >= target and not notes else "FAIL")
@@ -469,3 +543,5 @@ def run(token, row, say, step, failed, psql):
         cell, ceiling, verdict = cells[key]
         row(labels[key], cell, ceiling, targets[key], verdict)
     shutil.rmtree(workdir, ignore_errors=True)
+    step("credits: letting the stack settle before the next benchmarks")
+    _settle(ctx)

@@ -6,7 +6,9 @@
 #
 # Measures: roster sync of a generated 300-school county (bulk and no-change re-sync) against a
 # raw COPY of the same rows, gateway HTTPS req/s (wrk) against nginx with the same certificate,
-# bus round-trip latency, daemon memory (idle, high-water mark, RSS growth over a re-sync soak).
+# bus round-trip latency, daemon memory (idle, high-water mark, RSS growth over a re-sync soak),
+# and the credits service (tests/bench/bench_credits.py, right after the roster sync: xAPI ingest
+# against pgbench INSERTs, a 2,000-entry transcript, county progress over the 10,000 teachers).
 # Prints one markdown table at the end. Exits non-zero only when the stack could not start
 # (or the bench was interrupted); a failed measurement is reported in the table and skipped.
 set -euo pipefail

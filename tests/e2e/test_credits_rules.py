@@ -261,3 +261,28 @@ def test_voiding_reverses_credit():
         eq(r[0], 404, "statementId of a voided statement (%r)" % (r,))
         r = yx.xapi("GET", "/xapi/statements?voidedStatementId=" + sid, cred=x.cred)
         eq(r[0], 200, "voidedStatementId of a voided statement (%r)" % (r,))
+
+
+def test_program_created_after_statements_credits_them():
+    cred, platform, home = yx.platform_key()
+    s, school, teachers, emails = yx.credits_school(2, platform=platform)
+    # the roster must know the teachers when the statements arrive; a first program tells
+    first = "gp-" + s
+    yx.create_program(first, "2016-03-01", "2016-03-31", scope={"kind": "schools", "ids": [school]})
+    yx.wait_directory(first, teachers)
+    sts = [yx.statement(yx.mbox(emails[0]), "experienced", _at("2016-04-10"), minutes=90, sid=yx.new_uuid()),
+           yx.statement(yx.account(home, "u2-" + s), "attended", _at("2016-05-10"), activity_type="meeting",
+                        sid=yx.new_uuid()),
+           yx.statement(yx.mbox(emails[0]), "experienced", _at("2016-07-01"), minutes=60, sid=yx.new_uuid())]
+    r = yx.post_statements(cred, sts)
+    eq(r[0], 200, "statements before their program exists (%r)" % (r,))
+    eq(yx.transcript_ok(first, teachers[0])["entries"], [], "outside the first program's window: nothing")
+    later = "gp2-" + s
+    yx.create_program(later, "2016-04-01", "2016-06-30", scope={"kind": "schools", "ids": [school]})
+    t0 = yx.transcript_ok(later, teachers[0])
+    eq(([e["statement_id"] for e in t0["entries"]], t0["minutes"], t0["total_points"]), ([sts[0]["id"]], 90, 3),
+       "the program created later credits the statement in its window (entries, minutes, points)")
+    t1 = yx.transcript_ok(later, teachers[1])
+    eq(([e["statement_id"] for e in t1["entries"]], t1["total_points"]), ([sts[1]["id"]], 3),
+       "… and the one matched by the platform's user id")
+    yx.create_program(later, "2016-04-01", "2016-06-30", expect=409)

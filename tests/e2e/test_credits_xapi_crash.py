@@ -1,5 +1,8 @@
-"""kill -9 of the credits daemon while a platform pushes 20,000 statements and retries what
-fails: afterwards every statement is stored exactly once and the totals are exact."""
+"""Volume: kill -9 of the credits daemon while a platform pushes 20,000 statements and retries
+what fails (afterwards every statement is stored exactly once and the totals are exact; a
+program created later over the same window credits them all), and the largest request the
+Statements resource takes (10,000 statements). Last of the credits tests: a slow service here
+would slow the ones after it."""
 import base64
 import datetime
 import http.client
@@ -181,3 +184,50 @@ def test_kill_credits_during_20000_statements_with_retries():
             yx.category(d, "community")["raw"], d["passed"]),
            (10, [0, PER_TEACHER // 2, 0], [0, 10, 0], PER_TEACHER // 2, False),
            "totals of %s" % x.teachers[i])
+
+    # a program created now over the same window and school credits the same 20,000 statements
+    # (its backfill) within the gateway's deadline
+    later = x.pid + "-later"
+    try:
+        t0 = time.time()
+        r = yx.create_program(later, yx.GUOPEI_WINDOW[0], yx.GUOPEI_WINDOW[1],
+                              scope={"kind": "schools", "ids": [x.school]}, stages=yx.GUOPEI_STAGES, expect=None)
+        took = time.time() - t0
+        eq(r[0], 201, "creating a program over 20,000 stored statements (%.1f s: %r)" % (took, r))
+    finally:
+        _wait_answering()
+    for i, t in enumerate(x.teachers):
+        d = yx.transcript_ok(later, t)
+        eq((len(d["entries"]), d["minutes"], yx.category(d, "community")["points"]),
+           (PER_TEACHER, PER_TEACHER // 2, PER_TEACHER // 2), "backfilled totals of %s" % t)
+
+
+def _wait_answering(timeout=180):
+    """After a slow answer the service may still be busy: let it finish before the next test."""
+    try:
+        yx.wait_ready(timeout)
+    except yx.Fail:
+        pass
+
+
+def test_largest_request_of_10000_statements():
+    # a window of its own: no other test's statements are in it
+    x = yx.CreditsSetup(5, window=("2018-09-01", "2018-12-31"),
+                        stages=[("2018-09-01", "2018-09-30"), ("2018-10-01", "2018-11-30"), ("2018-12-01", "2018-12-31")])
+    sts = [yx.statement(x.agent(i % 5), "asked", yx.local_time("2018-11-%02d" % (i % 28 + 1)), sid=yx.new_uuid())
+           for i in range(10000)]
+    try:
+        t0 = time.time()
+        r = yx.post_statements(x.cred, sts, timeout=300)
+        took = time.time() - t0
+        eq(r[0], 200, "POST of 10,000 statements in one request (%.1f s: %r)" % (took, r))
+    finally:
+        _wait_answering()
+    eq(r[2], [s["id"] for s in sts], "ids answered")
+    r = yx.post_statements(x.cred, sts + [yx.statement(x.agent(0), "asked", yx.local_time("2018-11-01"))])
+    eq(r[0], 413, "10,001 statements in one request (%r)" % (r,))
+    items, pages = yx.walk_statements(x.cred, "limit=500")
+    eq((len(items), pages), (10000, 20), "statements read back, pages")
+    for i, t in enumerate(x.teachers):
+        d = yx.transcript_ok(x.pid, t)
+        eq((len(d["entries"]), yx.category(d, "community")["points"]), (2000, 2000), "entries, community of %s" % t)

@@ -663,14 +663,14 @@ class CreditsSetup:
     program over the school with GUOPEI_STAGES, and the credits directory knowing the
     teachers (and, with other_school, the one teacher of a second school: self.other)."""
 
-    def __init__(self, n, other_school=False):
+    def __init__(self, n, other_school=False, window=GUOPEI_WINDOW, stages=GUOPEI_STAGES):
         self.cred, self.platform, self.home = platform_key()
         self.s, self.school, self.teachers, self.emails = credits_school(n, platform=self.platform)
         self.other = credits_school(1)[2][0] if other_school else None
         self.pid = "gp-" + self.s
-        r = create_program(self.pid, GUOPEI_WINDOW[0], GUOPEI_WINDOW[1],
-                           scope={"kind": "schools", "ids": [self.school]}, stages=GUOPEI_STAGES)
-        eq([(x["start"], x["end"]) for x in r[2]["stages"]], GUOPEI_STAGES, "stages of the created program")
+        r = create_program(self.pid, window[0], window[1], scope={"kind": "schools", "ids": [self.school]},
+                           stages=stages)
+        eq([(x["start"], x["end"]) for x in r[2]["stages"]], list(stages), "stages of the created program")
         eq(r[2]["template"], "guopei-2015", "template of the created program")
         wait_directory(self.pid, self.teachers + ([self.other] if self.other else []))
 

@@ -363,6 +363,47 @@ static void test_reversal_and_threshold(void **state)
     assert_true(f->r.passed);
 }
 
+/* Each minute category measures its own time: the same hour counted by two categories
+ * counts in both (the union is per category); "minutes" reports those that count toward
+ * the total only. 60 minutes: a = floor(60 / 7) = 8, b = 60 (not in the total). */
+static void test_union_per_category(void **state)
+{
+    (void)state;
+    rules_problems_t pr;
+    json_t *in = json_loads(
+        "{\"id\": \"p\", \"name\": \"n\", \"start\": \"2016-03-01\", \"end\": \"2016-06-30\","
+        " \"rules\": {\"categories\": ["
+        "  {\"key\": \"a\", \"unit\": \"minutes\", \"per\": 7, \"match\": [{\"verb\": "
+        "\"http://x/v\"}]},"
+        "  {\"key\": \"b\", \"unit\": \"minutes\", \"rounding\": \"none\", "
+        "\"counts_toward_total\": false,"
+        "   \"match\": [{\"verb\": \"http://x/v\"}]}]}}",
+        0, NULL);
+    fx_t f = {0};
+    f.p = rules_program_parse(in, &pr);
+    json_decref(in);
+    assert_non_null(f.p);
+    for (int c = 0; c < 2; c++) {
+        rules_entry_t *e = &f.e[f.n];
+        *e = (rules_entry_t){.id = (int64_t)f.n + 1,
+                             .category = c,
+                             .item = -1,
+                             .measure = M_MINUTES,
+                             .amount = 60,
+                             .interval = true,
+                             .live = true};
+        e->end_us = s_time("2016-04-01T10:00:00+08:00");
+        e->start_us = e->end_us - 60 * RULES_US_PER_MINUTE;
+        f.n++;
+    }
+    s_eval(&f);
+    assert_true(f.r.categories[0].raw == 60 && f.r.categories[0].points == 8);
+    assert_true(f.r.categories[1].raw == 60 && f.r.categories[1].points == 60);
+    assert_true(f.r.total_points == 8);
+    assert_true(f.r.minutes == 60);
+    rules_program_destroy(&f.p);
+}
+
 /* Manual corrections (negative amounts) never take a stage below zero. */
 static void test_manual_minutes(void **state)
 {
@@ -400,8 +441,12 @@ static rules_program_t *s_parse(const char *text, rules_problems_t *pr)
     return p;
 }
 
-#define CATS(x) "{\"id\": \"p1\", \"name\": \"n\", \"start\": \"2016-03-01\", \"end\": \"2016-06-30\", \"rules\": {\"categories\": [" x "]}}"
-#define OK_CAT "{\"key\": \"a\", \"unit\": \"count\", \"match\": [{\"verb\": \"http://adlnet.gov/expapi/verbs/attended\"}]}"
+#define CATS(x)                                                                                    \
+    "{\"id\": \"p1\", \"name\": \"n\", \"start\": \"2016-03-01\", \"end\": \"2016-06-30\", "       \
+    "\"rules\": {\"categories\": [" x "]}}"
+#define OK_CAT                                                                                     \
+    "{\"key\": \"a\", \"unit\": \"count\", \"match\": [{\"verb\": "                                \
+    "\"http://adlnet.gov/expapi/verbs/attended\"}]}"
 
 static void test_validation(void **state)
 {
@@ -412,13 +457,15 @@ static void test_validation(void **state)
     /* defaults made explicit: one stage over the window, pass at 60, 480 minutes a day */
     assert_int_equal(p->nstages, 1);
     assert_true(p->pass_threshold == 60);
-    json_t *cat = json_array_get(json_object_get(json_object_get(p->doc, "rules"), "categories"), 0);
+    json_t *cat =
+        json_array_get(json_object_get(json_object_get(p->doc, "rules"), "categories"), 0);
     assert_string_equal(json_string_value(json_object_get(cat, "rounding")), "floor");
     assert_true(json_is_null(json_object_get(cat, "cap")));
     assert_true(json_is_true(json_object_get(cat, "counts_toward_total")));
     rules_program_destroy(&p);
 
-    assert_null(s_parse(CATS(OK_CAT "," OK_CAT ", {\"key\": \"c\", \"unit\": \"count\", \"cap\": -1}"), &pr));
+    assert_null(s_parse(
+        CATS(OK_CAT "," OK_CAT ", {\"key\": \"c\", \"unit\": \"count\", \"cap\": -1}"), &pr));
     assert_true(s_has(&pr, "rules.categories[2].cap", "must be a non-negative number"));
     assert_true(s_has(&pr, "rules.categories[1].key", "'a' is used twice"));
 
@@ -430,24 +477,27 @@ static void test_validation(void **state)
     assert_true(s_has(&pr, "rules.categories[0].match[0].verb", "absolute IRI"));
     assert_true(s_has(&pr, "rules.categories[0].stage_caps", "1 caps"));
 
-    assert_null(s_parse(CATS("{\"key\": \"s\", \"unit\": \"score\", \"match\": [{\"verb\": \"http://x/y\"}],"
-                             " \"gate\": {\"min_attended\": 0}}"),
-                        &pr));
+    assert_null(s_parse(
+        CATS("{\"key\": \"s\", \"unit\": \"score\", \"match\": [{\"verb\": \"http://x/y\"}],"
+             " \"gate\": {\"min_attended\": 0}}"),
+        &pr));
     assert_true(s_has(&pr, "rules.categories[0].match", "takes no statements"));
     assert_true(s_has(&pr, "rules.categories[0].gate.min_attended", "whole number"));
 
     /* stages tile the window */
-    assert_null(s_parse("{\"id\": \"p1\", \"name\": \"n\", \"start\": \"2016-03-01\", \"end\": \"2016-06-30\","
-                        " \"stages\": [{\"start\": \"2016-03-01\", \"end\": \"2016-04-30\"},"
-                        "              {\"start\": \"2016-05-02\", \"end\": \"2016-06-29\"}],"
-                        " \"rules\": {\"categories\": [" OK_CAT "]}}",
-                        &pr));
+    assert_null(s_parse(
+        "{\"id\": \"p1\", \"name\": \"n\", \"start\": \"2016-03-01\", \"end\": \"2016-06-30\","
+        " \"stages\": [{\"start\": \"2016-03-01\", \"end\": \"2016-04-30\"},"
+        "              {\"start\": \"2016-05-02\", \"end\": \"2016-06-29\"}],"
+        " \"rules\": {\"categories\": [" OK_CAT "]}}",
+        &pr));
     assert_true(s_has(&pr, "stages[1].start", "must be 2016-05-01"));
     assert_true(s_has(&pr, "stages[1].end", "must be the program's end"));
 
-    assert_null(s_parse("{\"id\": \"bad id!\", \"start\": \"2016-02-30\", \"end\": \"2016-06-30\","
-                        " \"scope\": {\"kind\": \"schools\", \"ids\": []}, \"pass_threshold\": \"60\"}",
-                        &pr));
+    assert_null(
+        s_parse("{\"id\": \"bad id!\", \"start\": \"2016-02-30\", \"end\": \"2016-06-30\","
+                " \"scope\": {\"kind\": \"schools\", \"ids\": []}, \"pass_threshold\": \"60\"}",
+                &pr));
     assert_true(s_has(&pr, "id", "must be 1 to 64"));
     assert_true(s_has(&pr, "name", "is required"));
     assert_true(s_has(&pr, "start", "must be a date"));
@@ -455,7 +505,8 @@ static void test_validation(void **state)
     assert_true(s_has(&pr, "pass_threshold", "must be a non-negative number"));
 
     /* the template takes only what it does not fix */
-    json_t *in = json_loads("{\"id\": \"g\", \"start\": \"2015-09-01\", \"end\": \"2015-09-02\"}", 0, NULL);
+    json_t *in =
+        json_loads("{\"id\": \"g\", \"start\": \"2015-09-01\", \"end\": \"2015-09-02\"}", 0, NULL);
     assert_null(rules_template("guopei-2015", in, &pr));
     assert_true(s_has(&pr, "end", "three days"));
     json_decref(in);
@@ -494,6 +545,15 @@ static void test_times(void **state)
     assert_string_equal(out, "2015-09-01T00:00:00.250000+08:00");
     assert_false(rules_parse_time("2015-08-31 16:00:00", &us));
     assert_false(rules_parse_time("2015-02-29T16:00:00Z", &us));
+    /* PostgreSQL's own output (DateStyle ISO), whatever the session's time zone */
+    int64_t pg;
+    assert_true(rules_parse_pg_time("2015-09-01 00:00:00+08", &pg));
+    assert_true(rules_parse_time("2015-08-31T16:00:00Z", &us));
+    assert_int_equal(pg, us);
+    assert_true(rules_parse_pg_time("2015-08-31 21:30:00.25+05:30", &pg));
+    assert_int_equal(pg, us + 250000);
+    assert_false(rules_parse_pg_time("2015-08-31T16:00:00Z", &pg));
+    assert_false(rules_parse_time("2015-08-31T16:00:00+08", &us));
     int32_t d;
     assert_true(rules_parse_date("2016-02-29", &d));
     assert_false(rules_parse_date("2016-2-29", &d));
@@ -514,13 +574,21 @@ static void test_expected_points(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_guopei_shape),         T(test_seed_003_full_marks),
-        T(test_floor_per_stage),      T(test_caps),
-        T(test_community_outside_total), T(test_offline_gate),
-        T(test_union_of_intervals),   T(test_daily_cap),
-        T(test_stage_assignment),     T(test_reversal_and_threshold),
-        T(test_manual_minutes),       cmocka_unit_test(test_validation),
-        T(test_roundtrip),            cmocka_unit_test(test_times),
+        T(test_guopei_shape),
+        T(test_seed_003_full_marks),
+        T(test_floor_per_stage),
+        T(test_caps),
+        T(test_community_outside_total),
+        T(test_offline_gate),
+        T(test_union_of_intervals),
+        T(test_daily_cap),
+        T(test_stage_assignment),
+        T(test_reversal_and_threshold),
+        T(test_manual_minutes),
+        cmocka_unit_test(test_union_per_category),
+        cmocka_unit_test(test_validation),
+        T(test_roundtrip),
+        cmocka_unit_test(test_times),
         T(test_expected_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
