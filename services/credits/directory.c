@@ -17,7 +17,7 @@
 #include <strings.h>
 #include <sys/time.h>
 
-#define PAGE 500
+#define PAGE 2000
 #define CALL_TIMEOUT_MS 5000
 #define FIRST_LOAD_RETRY_MS 250 /* until the first load: the service is not ready without it */
 
@@ -39,6 +39,8 @@ struct directory {
     generation_t *current; /* what lookups see */
     generation_t *loading; /* being filled page by page */
     bool in_flight;
+    uint64_t version;         /* the roster's change counter of `current` */
+    uint64_t loading_version; /* the one the load in progress started from */
 };
 
 static generation_t *s_generation_new(void)
@@ -149,6 +151,7 @@ static void s_finish(directory_t *self)
     bool changed = !self->current || self->current->fingerprint != fresh->fingerprint;
     s_generation_destroy(&self->current);
     self->current = fresh;
+    self->version = self->loading_version;
     if (changed) {
         yx_info(NULL, "teacher directory loaded: %zu teachers", fresh->count);
         if (self->on_change) self->on_change(self->arg);
@@ -171,6 +174,13 @@ static void s_on_page(yx_bus_result_t result, const uint8_t *data, size_t size, 
         if (reply) yx__roster_reply__free_unpacked(reply, NULL);
         return;
     }
+    if (reply->identities->unchanged) { /* the common case: nothing to load */
+        s_generation_destroy(&self->loading);
+        self->in_flight = false;
+        yx__roster_reply__free_unpacked(reply, NULL);
+        return;
+    }
+    if (reply->identities->version) self->loading_version = reply->identities->version;
     for (size_t i = 0; i < reply->identities->n_items; i++)
         s_add(self->loading, reply->identities->items[i]);
     if (*reply->identities->next_cursor)
@@ -196,6 +206,7 @@ static void s_request_page(directory_t *self, const char *cursor)
     page.cursor = (char *)cursor;
     Yx__ListIdentities op = YX__LIST_IDENTITIES__INIT;
     op.page = &page;
+    op.known_version = *cursor || !self->current ? 0 : self->version;
     Yx__RosterRequest req = YX__ROSTER_REQUEST__INIT;
     req.header = &header;
     req.op_case = YX__ROSTER_REQUEST__OP_LIST_IDENTITIES;

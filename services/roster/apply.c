@@ -78,7 +78,8 @@ static void s_event(events_t *ev, const char *topic, const char *tenant, const c
     yx_pgarray_add(&ev->subject, subject);
 }
 
-/* Which events a changed row announces: teachers and groups are what others follow. */
+/* Which events a changed row announces: teachers, schools and groups are what others
+ * follow. */
 static void s_announce(const entity_t *e, const char *change, const char *tenant, const char *id,
                        const char *const *values, events_t *ev)
 {
@@ -86,6 +87,8 @@ static void s_announce(const entity_t *e, const char *change, const char *tenant
         char topic[32];
         snprintf(topic, sizeof topic, "teacher.%s", change);
         s_event(ev, topic, tenant, id);
+    } else if (e->id == E_SCHOOLS) { /* a school's 片区 is part of its teachers' identity */
+        s_event(ev, "school.changed", tenant, id);
     } else if (e->id == E_GROUPS) {
         s_event(ev, "group.changed", tenant, id);
     } else if (e->id == E_GROUP_MEMBERS) {
