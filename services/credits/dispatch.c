@@ -18,11 +18,22 @@ static int64_t s_now_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* How long a successful check of PostgreSQL vouches for it, so frequent probes do not each
+ * cost a database round trip. */
+#define DB_CHECK_MS 1000
+
 static void s_ping(request_t *req, Yx__CreditsReply *reply)
 {
-    PGresult *res = yx_db_query(req->credits->db, "SELECT 1", 0, NULL);
-    if (!res) return reply_error(req, reply, 503, "postgresql does not answer");
-    PQclear(res);
+    static int64_t checked_at;
+    if (s_now_ms() - checked_at >= DB_CHECK_MS) {
+        PGresult *res = yx_db_query(req->credits->db, "SELECT 1", 0, NULL);
+        if (!res) {
+            checked_at = 0;
+            return reply_error(req, reply, 503, "postgresql does not answer");
+        }
+        PQclear(res);
+        checked_at = s_now_ms();
+    }
     /* not ready until it knows the roster's teachers: programs and credit depend on them */
     if (!directory_ready(req->credits->directory))
         return reply_error(req, reply, 503, "the teacher directory is not loaded yet");
