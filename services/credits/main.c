@@ -6,6 +6,7 @@
 #include "outbox.h"
 #include "yx_bus.h"
 #include "yx_config.h"
+#include "yx_daemon.h"
 #include "yx_db.h"
 #include "yx_log.h"
 
@@ -21,24 +22,6 @@
 extern const yx_migration_t credits_migrations[];
 extern const int credits_migrations_count;
 
-static void s_on_signal(evutil_socket_t sig, short what, void *arg)
-{
-    (void)what;
-    yx_info(NULL, "stopping on signal %d", (int)sig);
-    event_base_loopbreak(arg);
-}
-
-/* PostgreSQL may still be starting (compose, systemd): wait for it a little. */
-static PGconn *s_connect(const char *url)
-{
-    for (int attempt = 0; attempt < 30; attempt++) {
-        PGconn *db = yx_db_connect(url);
-        if (db) return db;
-        sleep(1);
-    }
-    return NULL;
-}
-
 /* The roster learned teachers: statements nobody matched may match now. */
 static void s_on_directory_change(void *arg)
 {
@@ -48,7 +31,6 @@ static void s_on_directory_change(void *arg)
 int main(void)
 {
     yx_log_init("credits");
-    signal(SIGPIPE, SIG_IGN);
     /* Every request's arena starts with a 256 KiB calloc. Left to glibc's sliding threshold
      * those come from the heap and are cleared in full each time (a memset of 256 KiB per
      * request, the largest cost of a one-statement POST); mapped fresh, only the pages a
@@ -60,7 +42,7 @@ int main(void)
     const char *roster = yx_config_str("YANXIU_ROSTER_ENDPOINT", "tcp://127.0.0.1:5601");
     credits_t credits = {.county_id = yx_config_str("YANXIU_COUNTY_ID", "county")};
 
-    credits.db = s_connect(url);
+    credits.db = yx_daemon_connect_db(url, 30);
     if (!credits.db) return 1;
     if (yx_db_migrate(credits.db, "credits", credits_migrations, credits_migrations_count) < 0) {
         PQfinish(credits.db);
@@ -83,19 +65,16 @@ int main(void)
     yx_bus_server_t *server =
         dispatch.batch ? yx_bus_server_new(base, zmq_ctx, endpoint, dispatch_request, &dispatch)
                        : NULL;
-    struct event *sigint = evsignal_new(base, SIGINT, s_on_signal, base);
-    struct event *sigterm = evsignal_new(base, SIGTERM, s_on_signal, base);
+    yx_daemon_signals_t signals = {0};
     int rc = 1;
-    if (credits.directory && server && sigint && sigterm && ledger_sweep_start(&credits) == 0) {
-        event_add(sigint, NULL);
-        event_add(sigterm, NULL);
+    if (credits.directory && server && yx_daemon_stop_on_signals(&signals, base) == 0 &&
+        ledger_sweep_start(&credits) == 0) {
         yx_info(NULL, "serving %s", endpoint);
         event_base_dispatch(base);
         rc = 0;
     }
     ledger_sweep_stop();
-    if (sigint) event_free(sigint);
-    if (sigterm) event_free(sigterm);
+    yx_daemon_signals_free(&signals);
     batch_destroy(&dispatch.batch); /* answers what is queued, while the socket is open */
     yx_bus_server_destroy(&server);
     directory_destroy(&credits.directory);

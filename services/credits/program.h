@@ -73,10 +73,8 @@ void program_buf_free(program_buf_t *self);
 
 /* CSV for Excel: UTF-8 with a BOM, CRLF rows, quoted where needed, formulas made inert. */
 typedef struct {
-    char *data;
-    size_t len, cap;
+    program_buf_t buf;
     bool row_started;
-    bool failed;
 } program_csv_t;
 
 void program_csv_init(program_csv_t *self); /* writes the BOM */

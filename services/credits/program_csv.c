@@ -11,22 +11,7 @@
 
 static void s_add(program_csv_t *self, const char *text, size_t n)
 {
-    if (self->failed) return;
-    if (self->len + n + 1 > self->cap) {
-        size_t cap = self->cap ? self->cap : 4096;
-        while (cap < self->len + n + 1)
-            cap *= 2;
-        char *data = realloc(self->data, cap);
-        if (!data) {
-            self->failed = true;
-            return;
-        }
-        self->data = data;
-        self->cap = cap;
-    }
-    memcpy(self->data + self->len, text, n);
-    self->len += n;
-    self->data[self->len] = '\0';
+    program_buf_add(&self->buf, text, n);
 }
 
 void program_csv_init(program_csv_t *self)
@@ -78,14 +63,14 @@ void program_csv_end_row(program_csv_t *self)
 
 void program_csv_free(program_csv_t *self)
 {
-    free(self->data);
+    program_buf_free(&self->buf);
     memset(self, 0, sizeof *self);
 }
 
 void program_reply_csv(request_t *req, Yx__CreditsReply *reply, program_csv_t *csv,
                        const char *filename)
 {
-    if (csv->failed) {
+    if (csv->buf.failed) {
         reply_error(req, reply, 500, "out of memory");
         return;
     }
@@ -97,5 +82,5 @@ void program_reply_csv(request_t *req, Yx__CreditsReply *reply, program_csv_t *c
     safe[k] = '\0';
     char *disposition = yx_arena_printf(req->arena, "attachment; filename=\"%s\"", safe);
     reply_header(req, reply, "Content-Disposition", disposition);
-    reply_text(req, reply, 200, "text/csv; charset=utf-8", csv->data, csv->len);
+    reply_text(req, reply, 200, "text/csv; charset=utf-8", csv->buf.data, csv->buf.len);
 }

@@ -4,6 +4,7 @@
 #include "keywatch.h"
 #include "router.h"
 #include "yx_config.h"
+#include "yx_daemon.h"
 #include "yx_log.h"
 
 #include <event2/event.h>
@@ -12,18 +13,9 @@
 #include <string.h>
 #include <zmq.h>
 
-static void s_on_signal(evutil_socket_t sig, short what, void *arg)
-{
-    (void)what;
-    yx_info(NULL, "signal %d: stopping", (int)sig);
-    event_base_loopbreak(arg);
-}
-
 int main(void)
 {
     yx_log_init("gateway");
-    /* A client closing mid-write must not kill the process (OpenSSL writes with write()). */
-    signal(SIGPIPE, SIG_IGN);
 
     char cert_buf[4096], key_buf[4096];
     const char *cert = yx_config_str("YANXIU_TLS_CERT", NULL);
@@ -54,7 +46,7 @@ int main(void)
         service_names[s] = gw.services[s].name;
 
     int rc = 1;
-    struct event *sigint = NULL, *sigterm = NULL;
+    yx_daemon_signals_t signals = {0};
     /* The changelist folds evhttp's per-request "disable read, reply, enable read" into
      * no epoll_ctl at all when both happen in one loop pass (two syscalls per request). */
     struct event_config *config = event_config_new();
@@ -72,18 +64,14 @@ int main(void)
             goto done;
     gw.keywatch = yx_keywatch_new(gw.base, db_url, gw.keys);
     gw.https = yx_https_new(gw.base, &https_config, yx_router_dispatch, &gw);
-    sigint = evsignal_new(gw.base, SIGINT, s_on_signal, gw.base);
-    sigterm = evsignal_new(gw.base, SIGTERM, s_on_signal, gw.base);
-    if (!gw.keywatch || !gw.https || !sigint || !sigterm || event_add(sigint, NULL) < 0 ||
-        event_add(sigterm, NULL) < 0)
+    if (!gw.keywatch || !gw.https || yx_daemon_stop_on_signals(&signals, gw.base) < 0)
         goto done;
 
     event_base_dispatch(gw.base);
     rc = 0;
 done:
     if (rc) yx_error(NULL, "gateway could not start");
-    if (sigint) event_free(sigint);
-    if (sigterm) event_free(sigterm);
+    yx_daemon_signals_free(&signals);
     yx_keywatch_destroy(&gw.keywatch);
     /* Services first: pending calls answer their clients (503) while connections exist,
      * and one more loop pass writes those answers out. */

@@ -606,6 +606,7 @@ def bench_bus():
     target = f"p99 ≤ {BUS_P99_TARGET_MS:g} ms"
     step(f"bus: yanxiu-bench-bus {ROSTER_ENDPOINT} {BUS_RATE} {BUS_SECONDS}")
     cell = verdict = None
+    time.sleep(2)  # let the connections of the previous benchmark wind down first
     try:
         kv = bench_bus_run([str(BUS_RATE), str(BUS_SECONDS)], BUS_SECONDS + 60)
         p99 = float(kv["p99_ms"])
