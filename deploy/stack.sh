@@ -190,6 +190,9 @@ yanxiu is running at $base with a demo county. Try:
   curl -sk -H 'Authorization: Bearer $school' $base/api/v1/schools/s001/groups
   # re-sync the school's roster as a dry run (nothing is changed)
   curl -sk -H 'Authorization: Bearer $school' -H 'Content-Type: application/zip' --data-binary @$d/s001.zip '$base/api/v1/roster/oneroster?mode=bulk&dry_run=1'
+  # a 国培 program for the county, and one teacher's transcript in it
+  build/bin/yanxiuctl program create --template guopei-2015 --id gp2026 --name '国培计划 2026' --start 2026-09-01 --end 2026-12-31
+  curl -sk -H 'Authorization: Bearer $county' $base/api/v1/programs/gp2026/teachers/t00001/transcript
 
 Logs: $logdir/. Press Ctrl-C to stop everything.
 EOF
