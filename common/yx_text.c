@@ -147,3 +147,12 @@ char *yx_cell_inert(const char *s)
     memcpy(copy + 1, s, n + 1);
     return copy;
 }
+
+bool yx_text_is_plain(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max || !yx_utf8_valid(s, n)) return false;
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
+    return true;
+}

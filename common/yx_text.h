@@ -16,6 +16,10 @@ char *yx_text_to_utf8(const char *data, size_t n, size_t *out_len, const char **
  * not followed by a plain number). */
 bool yx_cell_is_formula(const char *s);
 
+/* An id, name or label typed by a person: non-empty UTF-8 of at most max bytes without
+ * control characters. */
+bool yx_text_is_plain(const char *s, size_t max);
+
 /* A malloc'd copy that no spreadsheet evaluates: formulas get a leading apostrophe. */
 char *yx_cell_inert(const char *s);
 

@@ -41,16 +41,6 @@ static int s_usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
-/* An id or label: non-empty, UTF-8, no control characters, at most max bytes. */
-static bool s_text_ok(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > max || !yx_utf8_valid(s, n)) return false;
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
-    return true;
-}
-
 static bool s_platform_ok(const char *s)
 {
     size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
@@ -113,8 +103,8 @@ static int s_parse_create(int argc, char **argv, yx_key_spec_t *spec)
     for (int s = 0; s < 3; s++)
         if (s != r && scopes[s])
             return s_usage_error("%s does not apply to this role", scope_names[s]);
-    if ((spec->school && !s_text_ok(spec->school, 255)) ||
-        (spec->teacher && !s_text_ok(spec->teacher, 255)))
+    if ((spec->school && !yx_text_is_plain(spec->school, 255)) ||
+        (spec->teacher && !yx_text_is_plain(spec->teacher, 255)))
         return s_usage_error("%s", "ids must be 1-255 bytes of UTF-8 text");
     if (spec->platform && !s_platform_ok(spec->platform))
         return s_usage_error("%s", "platform names are 1-64 of [A-Za-z0-9._-]");
@@ -124,7 +114,7 @@ static int s_parse_create(int argc, char **argv, yx_key_spec_t *spec)
         return s_usage_error("%s", "--home-page only applies to platforms");
     if (spec->home_page && !s_home_page_ok(spec->home_page))
         return s_usage_error("%s", "--home-page must be an http:// or https:// URL");
-    if (spec->label && *spec->label && !s_text_ok(spec->label, 200))
+    if (spec->label && *spec->label && !yx_text_is_plain(spec->label, 200))
         return s_usage_error("%s", "labels are at most 200 bytes of UTF-8 text");
     return 0;
 }

@@ -33,16 +33,6 @@ static int s_usage(const char *fmt, const char *arg)
     return 2;
 }
 
-/* Non-empty UTF-8 without control characters, at most max bytes. */
-static bool s_text_ok(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > max || !yx_utf8_valid(s, n)) return false;
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
-    return true;
-}
-
 /* YYYY-MM-DD naming a real day. */
 static bool s_date_ok(const char *s)
 {
@@ -73,7 +63,7 @@ static json_t *s_scope(const char *spec)
         if (!ok) break;
         memcpy(id, p, n);
         id[n] = '\0';
-        ok = s_text_ok(id, ID_MAX) && json_array_append_new(ids, json_string(id)) == 0;
+        ok = yx_text_is_plain(id, ID_MAX) && json_array_append_new(ids, json_string(id)) == 0;
         p += n;
         if (*p == ',') ok = ok && *++p; /* a trailing comma names nothing */
     }
@@ -109,11 +99,11 @@ static char *s_from_options(const char **opt, int *rc)
             *rc = s_usage("%s is required (or --file)", s_names[required[i]]);
             return NULL;
         }
-    if (!s_text_ok(opt[O_ID], ID_MAX)) {
+    if (!yx_text_is_plain(opt[O_ID], ID_MAX)) {
         *rc = s_usage("%s", "--id must be 1-64 bytes of text");
         return NULL;
     }
-    if (!s_text_ok(opt[O_NAME], NAME_MAX_BYTES)) {
+    if (!yx_text_is_plain(opt[O_NAME], NAME_MAX_BYTES)) {
         *rc = s_usage("%s", "--name must be 1-200 bytes of UTF-8 text");
         return NULL;
     }
@@ -162,7 +152,7 @@ static int s_create(int argc, char **argv)
         if (opt[which]) return s_usage("%s given twice", s_names[which]);
         opt[which] = value;
     }
-    if (opt[O_TEMPLATE] && !s_text_ok(opt[O_TEMPLATE], ID_MAX))
+    if (opt[O_TEMPLATE] && !yx_text_is_plain(opt[O_TEMPLATE], ID_MAX))
         return s_usage("%s", "--template must be a template name such as guopei-2015");
     if (opt[O_FILE])
         for (int n = O_ID; n <= O_SCOPE; n++)
