@@ -63,7 +63,9 @@
     "            WHERE statement_id IS NOT NULL DO NOTHING RETURNING 1)"
 
 /* A voiding statement that did void its target (xapi_store.c decides: same platform)
- * cancels every entry the target earned, with itself as the evidence. */
+ * cancels every entry the target earned, with itself as the evidence. The entries are
+ * looked up per voiding statement (LATERAL, by index): joined as a set, the planner scans
+ * the whole ledger for every batch, even one with nothing to void. */
 #define REVERSE_SQL                                                                                \
     " rev AS (INSERT INTO credits.ledger (county_id, program_id, teacher_id, category, item,"      \
     "                 measure, amount, occurred_at, source, statement_id, activity_id,"            \
@@ -72,8 +74,9 @@
     "                -e.amount, e.occurred_at, 'void', v.id, e.activity_id, e.id"                  \
     "           FROM b v JOIN credits.statements tg ON tg.county_id = v.county_id"                 \
     "                 AND tg.id = v.voids AND tg.voided"                                           \
-    "           JOIN credits.ledger e ON e.county_id = v.county_id"                                \
-    "                 AND e.statement_id = v.voids AND e.source = 'statement'"                     \
+    "           CROSS JOIN LATERAL (SELECT * FROM credits.ledger e"                                \
+    "                 WHERE e.county_id = v.county_id AND e.statement_id = v.voids"                \
+    "                   AND e.source = 'statement') e"                                             \
     "          WHERE v.voids IS NOT NULL"                                                          \
     "         ON CONFLICT DO NOTHING RETURNING 1)"
 
