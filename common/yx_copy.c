@@ -1,4 +1,5 @@
 #include "yx_copy.h"
+#include "yx_grow.h"
 #include "yx_log.h"
 
 #include <stdlib.h>
@@ -13,15 +14,7 @@ void yx_copy_init(yx_copy_t *self)
 
 static int s_reserve(yx_copy_t *self, size_t more)
 {
-    if (self->len + more <= self->cap) return 0;
-    size_t cap = self->cap ? self->cap : 64 * 1024;
-    while (cap < self->len + more)
-        cap *= 2;
-    char *data = realloc(self->data, cap);
-    if (!data) return -1;
-    self->data = data;
-    self->cap = cap;
-    return 0;
+    return yx_grow(&self->data, &self->cap, self->len + more, 64 * 1024);
 }
 
 int yx_copy_field(yx_copy_t *self, const char *value)

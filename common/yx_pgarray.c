@@ -1,4 +1,5 @@
 #include "yx_pgarray.h"
+#include "yx_grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,15 +11,7 @@ void yx_pgarray_init(yx_pgarray_t *self)
 
 static int s_reserve(yx_pgarray_t *self, size_t more)
 {
-    if (self->len + more + 2 <= self->cap) return 0;
-    size_t cap = self->cap ? self->cap : 4096;
-    while (cap < self->len + more + 2)
-        cap *= 2;
-    char *data = realloc(self->data, cap);
-    if (!data) return -1;
-    self->data = data;
-    self->cap = cap;
-    return 0;
+    return yx_grow(&self->data, &self->cap, self->len + more + 2, 4096);
 }
 
 int yx_pgarray_add(yx_pgarray_t *self, const char *value)

@@ -1,6 +1,7 @@
 /* JSON written as text, for the one document that can be large (a transcript's entries):
  * thousands of small objects built with jansson cost more than the query behind them. */
 #include "program.h"
+#include "yx_grow.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,17 +11,9 @@
 void program_buf_add(program_buf_t *self, const char *text, size_t n)
 {
     if (self->failed) return;
-    if (self->len + n + 1 > self->cap) {
-        size_t cap = self->cap ? self->cap : 16384;
-        while (cap < self->len + n + 1)
-            cap *= 2;
-        char *data = realloc(self->data, cap);
-        if (!data) {
-            self->failed = true;
-            return;
-        }
-        self->data = data;
-        self->cap = cap;
+    if (yx_grow(&self->data, &self->cap, self->len + n + 1, 16384) < 0) {
+        self->failed = true;
+        return;
     }
     memcpy(self->data + self->len, text, n);
     self->len += n;
