@@ -1,4 +1,6 @@
-/* A bump allocator over a list of blocks; large requests get a block of their own. */
+/* A bump allocator over a list of blocks; large requests get a block of their own. Blocks
+ * start small and double: most messages need a few KiB, and a block of the allocator's
+ * mmap size for each one cost more in mapping, zeroing and unmapping than the work. */
 #include "yx_arena.h"
 
 #include <stdarg.h>
@@ -6,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BLOCK_SIZE (256 * 1024)
+#define FIRST_BLOCK (4 * 1024)
+#define BLOCK_SIZE (64 * 1024) /* below glibc's mmap threshold: reused, not mapped */
 
 typedef struct block {
     struct block *next;
@@ -16,6 +19,7 @@ typedef struct block {
 
 struct yx_arena {
     block_t *head;
+    size_t next_size;
 };
 
 yx_arena_t *yx_arena_new(void)
@@ -40,10 +44,13 @@ void *yx_arena_alloc(yx_arena_t *self, size_t size)
     size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
     block_t *b = self->head;
     if (!b || b->size - b->used < size) {
-        size_t cap = size > BLOCK_SIZE / 4 ? size : BLOCK_SIZE;
-        b = calloc(1, sizeof *b + cap);
+        size_t grown = self->next_size ? self->next_size : FIRST_BLOCK;
+        size_t cap = size > grown / 4 ? size : grown;
+        b = malloc(sizeof *b + cap);
         if (!b) return NULL;
+        b->used = 0;
         b->size = cap;
+        if (cap == grown && grown < BLOCK_SIZE) self->next_size = 2 * grown;
         if (cap == size && self->head) { /* keep filling the current block afterwards */
             b->next = self->head->next;
             self->head->next = b;
@@ -54,7 +61,7 @@ void *yx_arena_alloc(yx_arena_t *self, size_t size)
     }
     void *p = (char *)b->data + b->used;
     b->used += size;
-    return p;
+    return memset(p, 0, size);
 }
 
 char *yx_arena_strndup(yx_arena_t *self, const char *s, size_t n)

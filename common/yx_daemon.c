@@ -3,6 +3,7 @@
 #include "yx_log.h"
 
 #include <event2/event.h>
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,6 +12,12 @@ static void s_on_signal(evutil_socket_t sig, short what, void *arg)
     (void)what;
     yx_info(NULL, "stopping on signal %d", (int)sig);
     event_base_loopbreak(arg);
+}
+
+void yx_daemon_keep_freed_memory(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 }
 
 int yx_daemon_stop_on_signals(yx_daemon_signals_t *self, struct event_base *base)

@@ -2,6 +2,7 @@
 #include "yx_db.h"
 #include "yx_log.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,15 +43,66 @@ PGconn *yx_db_connect(const char *url)
     return db;
 }
 
-PGresult *yx_db_query(PGconn *db, const char *sql, int nparams, const char *const *params)
+/* The result when it succeeded; else logs, clears and NULL. */
+static PGresult *s_checked(PGconn *db, PGresult *res)
 {
-    PGresult *res = PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
     s_remember(db, res);
     yx_warn(NULL, "statement failed: %s [%s]", s_error, s_sqlstate);
     PQclear(res);
     return NULL;
+}
+
+PGresult *yx_db_query(PGconn *db, const char *sql, int nparams, const char *const *params)
+{
+    return s_checked(db, PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 0));
+}
+
+/* The statements prepared so far, per connection (a reconnect has a new backend). */
+typedef struct {
+    const PGconn *db;
+    int backend;
+    uint64_t hash;
+} prepared_t;
+
+static __thread prepared_t s_prepared[64];
+static __thread unsigned s_next_prepared;
+
+static uint64_t s_fnv1a(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+PGresult *yx_db_query_prepared(PGconn *db, const char *sql, int nparams,
+                               const char *const *params)
+{
+    uint64_t hash = s_fnv1a(sql);
+    int backend = PQbackendPID(db);
+    char name[24];
+    snprintf(name, sizeof name, "yx_%016llx", (unsigned long long)hash);
+    bool known = false;
+    for (size_t i = 0; i < sizeof s_prepared / sizeof *s_prepared && !known; i++)
+        known = s_prepared[i].db == db && s_prepared[i].backend == backend &&
+                s_prepared[i].hash == hash;
+    if (!known) {
+        PGresult *res = PQprepare(db, name, sql, nparams, NULL);
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        /* 42P05: prepared already, by an earlier life of this slot */
+        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK || (state && !strcmp(state, "42P05"));
+        if (!ok) {
+            s_remember(db, res);
+            yx_warn(NULL, "could not prepare a statement: %s [%s]", s_error, s_sqlstate);
+        }
+        PQclear(res);
+        if (!ok) return NULL;
+        s_prepared[s_next_prepared++ % (sizeof s_prepared / sizeof *s_prepared)] =
+            (prepared_t){db, backend, hash};
+    }
+    return s_checked(db, PQexecPrepared(db, name, nparams, params, NULL, NULL, 0));
 }
 
 int yx_db_exec(PGconn *db, const char *sql, int nparams, const char *const *params)
@@ -95,6 +147,27 @@ bool yx_db_ensure(PGconn *db)
         return true;
     }
     return false;
+}
+
+int yx_db_analyze_grown(PGconn *db, const char *schema)
+{
+    static const char sql[] =
+        "SELECT format('%I.%I', s.schemaname, s.relname) FROM pg_stat_user_tables s"
+        "  JOIN pg_class c ON c.oid = s.relid"
+        " WHERE s.schemaname = $1 AND s.n_mod_since_analyze >= 1000"
+        "   AND s.n_mod_since_analyze > c.reltuples";
+    const char *const params[] = {schema};
+    PGresult *res = yx_db_query(db, sql, 1, params);
+    if (!res) return -1;
+    int n = 0;
+    for (int r = 0; r < PQntuples(res); r++) {
+        char stmt[300];
+        /* the name comes quoted by the server */
+        snprintf(stmt, sizeof stmt, "ANALYZE %s", PQgetvalue(res, r, 0));
+        if (yx_db_exec(db, stmt, 0, NULL) == 0) n++;
+    }
+    PQclear(res);
+    return n;
 }
 
 int yx_db_migrate(PGconn *db, const char *schema, const yx_migration_t *migrations, int count)

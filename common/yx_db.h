@@ -15,6 +15,11 @@ PGconn *yx_db_connect(const char *url);
  * when its status is COMMAND_OK or TUPLES_OK, else logs, clears and returns NULL.
  * The caller PQclear()s a non-NULL result. */
 PGresult *yx_db_query(PGconn *db, const char *sql, int nparams, const char *const *params);
+/* Same, as a prepared statement (named after a hash of its text, prepared on first use on
+ * each connection, again after a reconnect): for statements run all the time whose
+ * planning costs as much as running them. */
+PGresult *yx_db_query_prepared(PGconn *db, const char *sql, int nparams,
+                               const char *const *params);
 /* Same, for statements whose result is not needed: 0 or -1. */
 int yx_db_exec(PGconn *db, const char *sql, int nparams, const char *const *params);
 /* SQLSTATE of the last failed statement on this connection ("" when none). */
@@ -28,6 +33,12 @@ void yx_db_rollback(PGconn *db);
 
 /* Reconnects when the connection broke (after a server restart). true when usable. */
 bool yx_db_ensure(PGconn *db);
+
+/* ANALYZEs the tables of `schema` that changed more since their last analysis than they
+ * then held (and by at least 1,000 rows): a table that grew from nothing to thousands of
+ * rows within the minute autovacuum may take to notice is planned as if nearly empty.
+ * Cheap when nothing grew (one catalogue query). Returns how many, or -1. */
+int yx_db_analyze_grown(PGconn *db, const char *schema);
 
 /* One migration: its number and SQL. */
 typedef struct {

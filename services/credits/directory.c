@@ -268,6 +268,11 @@ bool directory_ready(const directory_t *self)
     return self->current != NULL;
 }
 
+uint64_t directory_fingerprint(const directory_t *self)
+{
+    return self->current ? self->current->fingerprint | 1 : 0;
+}
+
 static const dir_teacher_t *s_lookup(const directory_t *self, yx_strmap_t *(*map)(generation_t *),
                                      const char *key)
 {

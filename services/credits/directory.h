@@ -5,6 +5,7 @@
 #ifndef CREDITS_DIRECTORY_H
 #define CREDITS_DIRECTORY_H
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 struct event_base;
@@ -28,6 +29,8 @@ void directory_destroy(directory_t **self_p);
 
 /* true once a first complete load arrived */
 bool directory_ready(const directory_t *self);
+/* Changes whenever what the directory holds changes; 0 before the first load. */
+uint64_t directory_fingerprint(const directory_t *self);
 
 const dir_teacher_t *directory_teacher(const directory_t *self, const char *teacher_id);
 /* xAPI actor.account: name is the teacher's sourcedId, or the platform's own id for the

@@ -1,8 +1,8 @@
 /* Statements become ledger entries in the transaction that stored them: one small query
  * (rules at all? scoped programs?), the batch's teachers when some program is scoped (their
  * schools and districts come from the directory), then one set-based statement that joins
- * the batch with the programs' windows, scopes and rules, inserts the raw facts and reverses
- * what voided statements credited. Idempotent: a statement is credited once per program
+ * the batch with the programs' windows, scopes and rules and inserts the raw facts; voiding
+ * statements reverse what their targets credited. Idempotent: a statement is credited once per program
  * and category (unique index, ON CONFLICT DO NOTHING). */
 #include "ledger.h"
 #include "program.h"
@@ -18,11 +18,13 @@
  * its teacher in the scope, and a rule of the program takes its verb, activity type,
  * duration (for minutes) and score; the first matching item of a category wins. Voided
  * statements count nowhere (xapi_store.c marks a target voided, even one arriving in the
- * same batch as its voiding statement, before it calls us). The batch meets its teachers
- * first (bt, a hash join kept apart so that misjudged row counts later cannot turn it into
- * a nested loop of batch times teachers). */
+ * same batch as its voiding statement, before it calls us). The batch is read on its own
+ * (b, materialized: with the filters of bt pushed into it, statistics that lag behind a
+ * fast-growing table made the planner scan every statement with a teacher instead of
+ * looking up the batch's ids), then meets its teachers (bt, kept apart so that misjudged
+ * row counts later cannot turn it into a nested loop of batch times teachers). */
 #define MATCH_SQL(BATCH, PROGRAM)                                                                  \
-    "WITH b AS NOT MATERIALIZED ("                                                                 \
+    "WITH b AS MATERIALIZED ("                                                                     \
     "       SELECT s.county_id, s.id, s.teacher_id, s.verb_id, s.activity_id, s.activity_type,"    \
     "              s.occurred_at, s.duration_ms, s.voided, s.voids, s.statement"                   \
     "             FROM credits.statements s WHERE s.county_id = $1 AND " BATCH "),"                \
@@ -62,27 +64,27 @@
     "         ON CONFLICT (county_id, statement_id, program_id, category)"                         \
     "            WHERE statement_id IS NOT NULL DO NOTHING RETURNING 1)"
 
+static const char s_credit_sql[] =
+    MATCH_SQL("s.id = ANY($2::uuid[])", "true") " SELECT count(*) FROM ins";
+
 /* A voiding statement that did void its target (xapi_store.c decides: same platform)
  * cancels every entry the target earned, with itself as the evidence. The entries are
- * looked up per voiding statement (LATERAL, by index): joined as a set, the planner scans
- * the whole ledger for every batch, even one with nothing to void. */
-#define REVERSE_SQL                                                                                \
-    " rev AS (INSERT INTO credits.ledger (county_id, program_id, teacher_id, category, item,"      \
-    "                 measure, amount, occurred_at, source, statement_id, activity_id,"            \
-    "                 reverses)"                                                                   \
-    "         SELECT e.county_id, e.program_id, e.teacher_id, e.category, e.item, e.measure,"      \
-    "                -e.amount, e.occurred_at, 'void', v.id, e.activity_id, e.id"                  \
-    "           FROM b v JOIN credits.statements tg ON tg.county_id = v.county_id"                 \
-    "                 AND tg.id = v.voids AND tg.voided"                                           \
-    "           CROSS JOIN LATERAL (SELECT * FROM credits.ledger e"                                \
-    "                 WHERE e.county_id = v.county_id AND e.statement_id = v.voids"                \
-    "                   AND e.source = 'statement') e"                                             \
-    "          WHERE v.voids IS NOT NULL"                                                          \
+ * looked up per voiding statement, by index; OFFSET 0 keeps the planner from flattening
+ * that lookup into a join that, with the statistics of a fast-growing ledger, it would
+ * start from a scan of the whole ledger. */
+static const char s_reverse_sql[] =
+    "WITH rev AS (INSERT INTO credits.ledger (county_id, program_id, teacher_id, category, item,"
+    "                 measure, amount, occurred_at, source, statement_id, activity_id, reverses)"
+    "         SELECT e.county_id, e.program_id, e.teacher_id, e.category, e.item, e.measure,"
+    "                -e.amount, e.occurred_at, 'void', v.id, e.activity_id, e.id"
+    "           FROM credits.statements v JOIN credits.statements tg"
+    "                 ON tg.county_id = v.county_id AND tg.id = v.voids AND tg.voided"
+    "           CROSS JOIN LATERAL (SELECT * FROM credits.ledger e"
+    "                 WHERE e.county_id = v.county_id AND e.statement_id = v.voids"
+    "                   AND e.source = 'statement' OFFSET 0) e"
+    "          WHERE v.county_id = $1 AND v.id = ANY($2::uuid[]) AND v.voids IS NOT NULL"
     "         ON CONFLICT DO NOTHING RETURNING 1)"
-
-#define CREDIT_TAIL " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM rev)"
-static const char s_credit_sql[] =
-    MATCH_SQL("s.id = ANY($2::uuid[])", "true") "," REVERSE_SQL CREDIT_TAIL;
+    " SELECT count(*) FROM rev";
 
 static const char s_backfill_sql[] =
     MATCH_SQL("s.teacher_id IS NOT NULL AND s.occurred_at >= $6::timestamptz"
@@ -129,20 +131,26 @@ static int s_place(places_t *pl, const dir_teacher_t *t, const char *teacher_id)
            yx_pgarray_add(&pl->district, t && t->district_id ? t->district_id : "");
 }
 
+static int s_id_array(yx_pgarray_t *array, const char *const *ids, size_t n)
+{
+    yx_pgarray_init(array);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        rc |= yx_pgarray_add(array, ids[i]);
+    return rc;
+}
+
 int ledger_credit_statements(credits_t *credits, const char *const *statement_ids, size_t n)
 {
     if (!n) return 0;
     const char *params[5] = {credits->county_id};
-    PGresult *res = yx_db_query(credits->db, s_plan_sql, 1, params);
+    PGresult *res = yx_db_query_prepared(credits->db, s_plan_sql, 1, params);
     if (!res) return -1;
     bool rules = PQgetvalue(res, 0, 1)[0] == 't', scoped = PQgetvalue(res, 0, 2)[0] == 't';
     PQclear(res);
     if (!rules) return 0;
     yx_pgarray_t ids;
-    yx_pgarray_init(&ids);
-    int rc = 0;
-    for (size_t i = 0; i < n; i++)
-        rc |= yx_pgarray_add(&ids, statement_ids[i]);
+    int rc = s_id_array(&ids, statement_ids, n);
     params[1] = yx_pgarray_text(&ids);
     places_t pl;
     s_places_init(&pl);
@@ -159,10 +167,9 @@ int ledger_credit_statements(credits_t *credits, const char *const *statement_id
         params[2] = yx_pgarray_text(&pl.teacher);
         params[3] = yx_pgarray_text(&pl.school);
         params[4] = yx_pgarray_text(&pl.district);
-        res = yx_db_query(credits->db, s_credit_sql, 5, params);
+        res = yx_db_query_prepared(credits->db, s_credit_sql, 5, params);
         if (res)
-            yx_debug(NULL, "ledger: %s entries, %s reversals from %zu statements",
-                     PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), n);
+            yx_debug(NULL, "ledger: %s entries from %zu statements", PQgetvalue(res, 0, 0), n);
         else
             rc = -1;
         PQclear(res);
@@ -170,6 +177,20 @@ int ledger_credit_statements(credits_t *credits, const char *const *statement_id
     s_places_free(&pl);
     yx_pgarray_free(&ids);
     return rc ? -1 : 0;
+}
+
+int ledger_reverse_voided(credits_t *credits, const char *const *voiding_ids, size_t n)
+{
+    if (!n) return 0;
+    yx_pgarray_t ids;
+    int rc = s_id_array(&ids, voiding_ids, n);
+    const char *const params[] = {credits->county_id, yx_pgarray_text(&ids)};
+    PGresult *res = rc == 0 ? yx_db_query(credits->db, s_reverse_sql, 2, params) : NULL;
+    if (res) yx_debug(NULL, "ledger: %s reversals from %zu voiding statements", PQgetvalue(res, 0, 0), n);
+    rc = res ? 0 : -1;
+    PQclear(res);
+    yx_pgarray_free(&ids);
+    return rc;
 }
 
 int ledger_backfill(credits_t *credits, const rules_program_t *p)

@@ -11,7 +11,6 @@
 #include "yx_log.h"
 
 #include <event2/event.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -31,11 +30,6 @@ static void s_on_directory_change(void *arg)
 int main(void)
 {
     yx_log_init("credits");
-    /* Every request's arena starts with a 256 KiB calloc. Left to glibc's sliding threshold
-     * those come from the heap and are cleared in full each time (a memset of 256 KiB per
-     * request, the largest cost of a one-statement POST); mapped fresh, only the pages a
-     * request touches are ever cleared, and freeing returns them at once. */
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
     const char *url = yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:55432/yanxiu");
     const char *endpoint = yx_config_str(
         "YANXIU_CREDITS_BIND", yx_config_str("YANXIU_CREDITS_ENDPOINT", "tcp://127.0.0.1:5602"));
@@ -58,6 +52,7 @@ int main(void)
     /* three priorities: the group commit's flush runs after the bus has read (batch.c) */
     if (!base || event_base_priority_init(base, 3) < 0) return 1;
     credits.base = base;
+    yx_daemon_keep_freed_memory();
     void *zmq_ctx = zmq_ctx_new();
     credits.directory =
         directory_new(base, zmq_ctx, roster, DIRECTORY_REFRESH_MS, s_on_directory_change, &credits);

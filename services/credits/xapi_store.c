@@ -64,6 +64,8 @@ struct xapi_post {
     bool is_array, is_put;
     bool prepared; /* passed every check that needs no database */
     bool refused;  /* refused inside the transaction (409, 400, 403) */
+    bool unmatched; /* some actor matched no teacher of the directory it was checked against */
+    uint64_t directory; /* the fingerprint of that directory */
     unsigned problems;
 };
 
@@ -502,6 +504,7 @@ static void s_extract(post_t *p, item_t *it, credits_t *credits)
             it->account_name = json_string_value(json_object_get(account, "name"));
         const dir_teacher_t *t = NULL;
         const directory_t *dir = credits->directory;
+        p->directory = dir ? directory_fingerprint(dir) : 0;
         const char *mbox = json_string_value(json_object_get(actor, "mbox"));
         const char *sha1 = json_string_value(json_object_get(actor, "mbox_sha1sum"));
         if (dir && it->account_name)
@@ -511,6 +514,7 @@ static void s_extract(post_t *p, item_t *it, credits_t *credits)
         else if (dir && sha1)
             t = directory_by_mbox_sha1(dir, sha1);
         if (t) it->teacher_id = yx_arena_strdup(arena, t->teacher_id);
+        else p->unmatched = true;
     }
     it->verb_id = json_string_value(json_object_get(json_object_get(st, "verb"), "id"));
     if (s_is_activity(object)) {
@@ -752,45 +756,6 @@ static const char s_advance_sql[] =
 
 typedef enum { STORE_OK, STORE_FAILED, STORE_LATE } store_rc_t;
 
-/* The statements every batch runs are prepared once per connection (and again after a
- * reconnect): planning the lookup costs more than running it. */
-static int s_prepare_statements(PGconn *db)
-{
-    typedef struct {
-        PGconn *db;
-        int backend;
-    } known_t;
-    static known_t known[4];
-    static unsigned next;
-    int backend = PQbackendPID(db);
-    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
-        if (known[i].db == db && known[i].backend == backend) return 0;
-    const char *const names[] = {"xapi_existing", "xapi_advance"};
-    const char *const sql[] = {s_existing_sql, s_advance_sql};
-    for (int i = 0; i < 2; i++) {
-        PGresult *res = PQprepare(db, names[i], sql[i], 0, NULL);
-        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        /* 42P05: prepared already, by an earlier life of this slot */
-        bool ok = PQresultStatus(res) == PGRES_COMMAND_OK || (state && !strcmp(state, "42P05"));
-        if (!ok) yx_warn(NULL, "could not prepare %s: %s", names[i], PQresultErrorMessage(res));
-        PQclear(res);
-        if (!ok) return -1;
-    }
-    known[next++ % (sizeof known / sizeof *known)] = (known_t){db, backend};
-    return 0;
-}
-
-/* A prepared statement, logged like yx_db_query. */
-static PGresult *s_run_prepared(PGconn *db, const char *name, int n, const char *const *params)
-{
-    PGresult *res = PQexecPrepared(db, name, n, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
-    yx_warn(NULL, "%s failed: %s", name, PQresultErrorMessage(res));
-    PQclear(res);
-    return NULL;
-}
-
 typedef struct {
     PGresult *res;
     yx_strmap_t *rows;      /* id -> row + 1 */
@@ -810,7 +775,8 @@ struct xapi_write {
     xapi_buf_t text;
     yx_pgarray_t targets; /* stored statements to mark voided */
     const char **ids;     /* new statements, for the ledger */
-    size_t count, sent;
+    const char **voiding; /* the voiding ones among them */
+    size_t count, n_voiding, sent;
     bool copying, ended;
     long long seq;
     char stored[32];
@@ -847,7 +813,7 @@ static int s_load_existing(xapi_write_t *w)
         return 0;
     }
     const char *params[] = {w->credits->county_id, yx_pgarray_text(&ids)};
-    st->res = s_run_prepared(w->db, "xapi_existing", 2, params);
+    st->res = yx_db_query_prepared(w->db, s_existing_sql, 2, params);
     yx_pgarray_free(&ids);
     if (!st->res) return -1;
     for (int r = 0; r < PQntuples(st->res); r++) {
@@ -975,7 +941,7 @@ static bool s_late(const post_t *p, int64_t now_ms)
 static int s_write_begin(xapi_write_t *w)
 {
     PGconn *db = w->db;
-    if (!yx_db_ensure(db) || s_prepare_statements(db) < 0) return -1;
+    if (!yx_db_ensure(db)) return -1;
     PGresult *counter = PQexec(db, s_begin_sql);
     if (PQresultStatus(counter) != PGRES_TUPLES_OK || PQntuples(counter) != 1) {
         yx_warn(NULL, "could not begin a statement batch: %s", PQerrorMessage(db));
@@ -1006,7 +972,8 @@ static int s_write_begin(xapi_write_t *w)
     int64_t now_us = s_now_us() / 1000 * 1000;
     xapi_format_timestamp(now_us > last_us ? now_us : last_us, w->stored);
     w->ids = calloc(w->count + 1, sizeof *w->ids);
-    if (!w->ids) return -1;
+    w->voiding = calloc(w->count + 1, sizeof *w->voiding);
+    if (!w->ids || !w->voiding) return -1;
     w->seq = last;
     for (size_t k = 0, c = 0; k < w->n; k++) {
         post_t *p = w->posts[k];
@@ -1021,6 +988,7 @@ static int s_write_begin(xapi_write_t *w)
             if (s_copy_row(&w->copy, w->credits, it, ++w->seq, w->stored, voided, &w->text) < 0)
                 return -1;
             w->ids[c++] = it->id;
+            if (it->voids) w->voiding[w->n_voiding++] = it->id;
         }
     }
     if (!w->count) return 0;
@@ -1095,13 +1063,14 @@ static store_rc_t s_write_end(xapi_write_t *w)
         snprintf(seq_text, sizeof seq_text, "%lld", w->seq);
         const char *advance[] = {seq_text, w->stored};
         if (w->targets.count && yx_db_exec(db, s_void_sql, 2, void_params) < 0) return STORE_FAILED;
-        PGresult *advanced = s_run_prepared(db, "xapi_advance", 2, advance);
+        PGresult *advanced = yx_db_query_prepared(db, s_advance_sql, 2, advance);
         if (!advanced) return STORE_FAILED;
         PQclear(advanced);
         /* the ledger works on credits->db: lend it the batch's connection */
         PGconn *own = credits->db;
         credits->db = db;
         int rc = ledger_credit_statements(credits, w->ids, w->count);
+        if (rc == 0) rc = ledger_reverse_voided(credits, w->voiding, w->n_voiding);
         credits->db = own;
         if (rc < 0) return STORE_FAILED;
     }
@@ -1165,6 +1134,7 @@ static void s_write_free(xapi_write_t *w)
     xapi_buf_free(&w->text);
     yx_pgarray_free(&w->targets);
     free(w->ids);
+    free(w->voiding);
     free(w->posts);
     free(w);
 }
@@ -1183,10 +1153,16 @@ static void s_settle(xapi_write_t *w, store_rc_t rc)
     size_t n = w->n;
     post_t **posts = w->posts;
     w->posts = NULL;
+    bool rematch = false;
     if (rc == STORE_OK) {
         snprintf(s_last_stored, sizeof s_last_stored, "%s", w->stored);
-        for (size_t k = 0; k < n; k++)
+        /* the directory changed while unmatched statements were on their way in: the rematch
+         * it triggered could not see them, uncommitted then */
+        uint64_t now = credits->directory ? directory_fingerprint(credits->directory) : 0;
+        for (size_t k = 0; k < n; k++) {
             if (!posts[k]->refused) s_answer(posts[k], w->stored);
+            rematch |= !posts[k]->refused && posts[k]->unmatched && posts[k]->directory != now;
+        }
     }
     s_write_free(w);
     if (rc != STORE_OK) {
@@ -1208,6 +1184,7 @@ static void s_settle(xapi_write_t *w, store_rc_t rc)
         }
     }
     free(posts);
+    if (rematch) xapi_rematch(credits);
 }
 
 /* Answers 504 for the late; starts the rest. NULL when nothing is left to do. */

@@ -3,6 +3,7 @@
 # tests/bench/bench.py against it and always stops it again (and the nginx baseline).
 #
 #   SOAK_SECONDS=600 make bench    # the 10-minute memory soak (default 60 s)
+#   BENCH_ONLY=credits make bench  # only some parts: gateway, bus, credits, soak (the roster sync always runs)
 #
 # Measures: roster sync of a generated 300-school county (bulk and no-change re-sync) against a
 # raw COPY of the same rows, gateway HTTPS req/s (wrk) against nginx with the same certificate,

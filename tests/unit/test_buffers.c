@@ -88,12 +88,35 @@ static void test_arena(void **state)
     assert_null(arena);
 }
 
+/* Many allocations across blocks that start small and grow: each is zeroed, aligned and
+ * keeps what was written to it (ASan checks the bounds). */
+static void test_arena_blocks_grow(void **state)
+{
+    (void)state;
+    yx_arena_t *arena = yx_arena_new();
+    enum { N = 5000 };
+    unsigned char *parts[N];
+    for (size_t i = 0; i < N; i++) {
+        size_t size = 1 + i % 300;
+        parts[i] = yx_arena_alloc(arena, size);
+        assert_non_null(parts[i]);
+        assert_int_equal((uintptr_t)parts[i] % sizeof(max_align_t), 0);
+        for (size_t k = 0; k < size; k++)
+            assert_int_equal(parts[i][k], 0);
+        memset(parts[i], (int)(i & 0xff), size);
+    }
+    for (size_t i = 0; i < N; i++)
+        for (size_t k = 0; k < 1 + i % 300; k++)
+            assert_int_equal(parts[i][k], i & 0xff);
+    yx_arena_destroy(&arena);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_array), cmocka_unit_test(test_escaping),
         cmocka_unit_test(test_growth),      cmocka_unit_test(test_copy_rows),
-        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_arena),       cmocka_unit_test(test_arena_blocks_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
