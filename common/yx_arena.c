@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define FIRST_BLOCK (4 * 1024)
-#define BLOCK_SIZE (64 * 1024) /* below glibc's mmap threshold: reused, not mapped */
+#define LARGEST_BLOCK (64 * 1024) /* below glibc's mmap threshold: reused, not mapped */
 
 typedef struct block {
     struct block *next;
@@ -50,7 +50,7 @@ void *yx_arena_alloc(yx_arena_t *self, size_t size)
         if (!b) return NULL;
         b->used = 0;
         b->size = cap;
-        if (cap == grown && grown < BLOCK_SIZE) self->next_size = 2 * grown;
+        if (cap == grown && grown < LARGEST_BLOCK) self->next_size = 2 * grown;
         if (cap == size && self->head) { /* keep filling the current block afterwards */
             b->next = self->head->next;
             self->head->next = b;

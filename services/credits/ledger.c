@@ -2,8 +2,8 @@
  * (rules at all? scoped programs?), the batch's teachers when some program is scoped (their
  * schools and districts come from the directory), then one set-based statement that joins
  * the batch with the programs' windows, scopes and rules and inserts the raw facts; voiding
- * statements reverse what their targets credited. Idempotent: a statement is credited once per program
- * and category (unique index, ON CONFLICT DO NOTHING). */
+ * statements reverse what their targets credited. Idempotent: a statement is credited once
+ * per program and category (unique index, ON CONFLICT DO NOTHING). */
 #include "ledger.h"
 #include "program.h"
 #include "yx_db.h"
@@ -186,7 +186,9 @@ int ledger_reverse_voided(credits_t *credits, const char *const *voiding_ids, si
     int rc = s_id_array(&ids, voiding_ids, n);
     const char *const params[] = {credits->county_id, yx_pgarray_text(&ids)};
     PGresult *res = rc == 0 ? yx_db_query(credits->db, s_reverse_sql, 2, params) : NULL;
-    if (res) yx_debug(NULL, "ledger: %s reversals from %zu voiding statements", PQgetvalue(res, 0, 0), n);
+    if (res)
+        yx_debug(NULL, "ledger: %s reversals from %zu voiding statements", PQgetvalue(res, 0, 0),
+                 n);
     rc = res ? 0 : -1;
     PQclear(res);
     yx_pgarray_free(&ids);

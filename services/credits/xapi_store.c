@@ -62,9 +62,9 @@ struct xapi_post {
     size_t count;
     yx_strmap_t *by_id; /* this request's statements */
     bool is_array, is_put;
-    bool prepared; /* passed every check that needs no database */
-    bool refused;  /* refused inside the transaction (409, 400, 403) */
-    bool unmatched; /* some actor matched no teacher of the directory it was checked against */
+    bool prepared;      /* passed every check that needs no database */
+    bool refused;       /* refused inside the transaction (409, 400, 403) */
+    bool unmatched;     /* some actor matched no teacher of the directory it was checked against */
     uint64_t directory; /* the fingerprint of that directory */
     unsigned problems;
 };
@@ -504,7 +504,6 @@ static void s_extract(post_t *p, item_t *it, credits_t *credits)
             it->account_name = json_string_value(json_object_get(account, "name"));
         const dir_teacher_t *t = NULL;
         const directory_t *dir = credits->directory;
-        p->directory = dir ? directory_fingerprint(dir) : 0;
         const char *mbox = json_string_value(json_object_get(actor, "mbox"));
         const char *sha1 = json_string_value(json_object_get(actor, "mbox_sha1sum"));
         if (dir && it->account_name)
@@ -513,8 +512,12 @@ static void s_extract(post_t *p, item_t *it, credits_t *credits)
             t = directory_by_mbox(dir, mbox);
         else if (dir && sha1)
             t = directory_by_mbox_sha1(dir, sha1);
-        if (t) it->teacher_id = yx_arena_strdup(arena, t->teacher_id);
-        else p->unmatched = true;
+        if (t) {
+            it->teacher_id = yx_arena_strdup(arena, t->teacher_id);
+        } else {
+            p->unmatched = true;
+            p->directory = dir ? directory_fingerprint(dir) : 0;
+        }
     }
     it->verb_id = json_string_value(json_object_get(json_object_get(st, "verb"), "id"));
     if (s_is_activity(object)) {
