@@ -5,7 +5,10 @@
  * batch instead of one per request. The batch has a connection of its own and its rows
  * travel by COPY without blocking the event loop: while PostgreSQL takes them in, the next
  * requests are read and checked, and the service keeps answering everything else on its
- * main connection. When a batch ends, the next one starts with whatever accumulated. */
+ * main connection. When a batch ends, the next one starts with whatever accumulated, and
+ * its requests wait for the crediter (crediter.h) to put the batch into the ledger: so an
+ * answered statement is credited too, and a reader sees it at once. */
+#include "crediter.h"
 #include "dispatch.h"
 #include "ops.h"
 #include "xapi_store.h"
@@ -14,6 +17,7 @@
 
 #include <event2/event.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A batch holds at most this many requests, or this many bytes of request bodies (a proxy
  * for about 20,000 statements). */
@@ -37,6 +41,12 @@ typedef struct {
     xapi_post_t *post;
 } queued_t;
 
+/* A request whose batch is stored, until the ledger is credited through `seq`. */
+typedef struct {
+    pending_t *pending;
+    long long seq;
+} stored_t;
+
 struct batch {
     credits_t *credits;
     PGconn *writer;
@@ -48,9 +58,19 @@ struct batch {
     bool lingering;  /* the flush waits a moment for more requests */
     queued_t *queue; /* a ring that doubles when full */
     size_t head, count, cap;
+    crediter_t *crediter;
+    stored_t *stored; /* in seq order, from stored_head */
+    size_t stored_head, stored_count, stored_cap;
 };
 
 static void s_step(batch_t *self);
+
+/* Tells the rest of the service how much ingest is under way (credits_t.ingesting). */
+static void s_count(batch_t *self)
+{
+    self->credits->ingesting =
+        self->count + self->n_flight + (self->stored_count - self->stored_head);
+}
 
 static void s_on_io(evutil_socket_t fd, short what, void *arg)
 {
@@ -59,15 +79,59 @@ static void s_on_io(evutil_socket_t fd, short what, void *arg)
     s_step(arg);
 }
 
-/* The batch is over: every request of it is answered. */
+/* Answers the stored requests credited through `through` (all of them when it is -1). */
+static void s_answer_stored(batch_t *self, long long through)
+{
+    while (self->stored_head < self->stored_count &&
+           (through < 0 || self->stored[self->stored_head].seq <= through))
+        pending_send(&self->stored[self->stored_head++].pending);
+    if (self->stored_head == self->stored_count) self->stored_head = self->stored_count = 0;
+    s_count(self);
+}
+
+static void s_on_credited(void *arg, bool ok)
+{
+    batch_t *self = arg;
+    /* a failed round is tried again later: the statements are stored, which is what an
+     * answer promises */
+    s_answer_stored(self, ok ? crediter_through(self->crediter) : -1);
+}
+
+/* Keeps a request until its batch is credited; answers it at once when that cannot be. */
+static void s_keep(batch_t *self, pending_t *pending, long long seq)
+{
+    if (self->stored_count == self->stored_cap && self->stored_head) {
+        self->stored_count -= self->stored_head;
+        memmove(self->stored, self->stored + self->stored_head,
+                self->stored_count * sizeof *self->stored);
+        self->stored_head = 0;
+    }
+    if (self->stored_count == self->stored_cap) {
+        size_t cap = self->stored_cap ? 2 * self->stored_cap : 256;
+        stored_t *grown = realloc(self->stored, cap * sizeof *grown);
+        if (!grown) return pending_send(&pending);
+        self->stored = grown;
+        self->stored_cap = cap;
+    }
+    self->stored[self->stored_count++] = (stored_t){pending, seq};
+}
+
+/* The batch is over: its requests wait for the crediter. */
 static void s_done(batch_t *self)
 {
     size_t was = self->n_flight;
+    long long seq = xapi_last_seq();
     for (size_t i = 0; i < self->n_flight; i++) {
         xapi_post_destroy(&self->flight[i].post);
-        pending_send(&self->flight[i].pending);
+        s_keep(self, self->flight[i].pending, seq);
     }
     self->n_flight = 0;
+    if (was) {
+        if (crediter_through(self->crediter) >= seq)
+            s_answer_stored(self, seq);
+        else
+            crediter_kick(self->crediter);
+    }
     if (was >= LINGER_AFTER && self->count < BATCH_REQUESTS / 2) {
         struct timeval linger = {0, LINGER_US};
         self->lingering = event_add(self->flush, &linger) == 0;
@@ -114,6 +178,7 @@ static void s_flush(evutil_socket_t fd, short what, void *arg)
         posts[self->n_flight] = q.post;
         self->flight[self->n_flight++] = q;
     }
+    s_count(self);
     self->write = xapi_write_start(self->credits, self->writer, posts, self->n_flight);
     if (self->write)
         s_step(self);
@@ -128,7 +193,8 @@ batch_t *batch_new(credits_t *credits, const char *db_url)
     self->credits = credits;
     self->writer = yx_db_connect(db_url);
     self->flush = event_new(credits->base, -1, 0, s_flush, self);
-    if (!self->writer || !self->flush) {
+    self->crediter = crediter_new(credits, db_url, s_on_credited, self);
+    if (!self->writer || !self->flush || !self->crediter) {
         batch_destroy(&self);
         return NULL;
     }
@@ -152,9 +218,12 @@ void batch_destroy(batch_t **self_p)
         xapi_post_destroy(&q.post);
         pending_send(&q.pending);
     }
+    s_answer_stored(self, -1); /* stored: the crediter finishes them at the next start */
+    crediter_destroy(&self->crediter);
     if (self->io) event_free(self->io);
     if (self->flush) event_free(self->flush);
     if (self->writer) PQfinish(self->writer);
+    free(self->stored);
     free(self->queue);
     free(self);
     *self_p = NULL;
@@ -189,6 +258,7 @@ void batch_add(batch_t *self, pending_t *pending)
         return;
     }
     self->queue[(self->head + self->count++) % self->cap] = (queued_t){pending, post};
+    s_count(self);
     if (!self->write && (!self->lingering || self->count >= BATCH_REQUESTS))
         event_active(self->flush, EV_TIMEOUT, 0);
 }

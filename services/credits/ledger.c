@@ -1,9 +1,11 @@
-/* Statements become ledger entries in the transaction that stored them: one small query
- * (rules at all? scoped programs?), the batch's teachers when some program is scoped (their
- * schools and districts come from the directory), then one set-based statement that joins
- * the batch with the programs' windows, scopes and rules and inserts the raw facts; voiding
- * statements reverse what their targets credited. Idempotent: a statement is credited once
- * per program and category (unique index, ON CONFLICT DO NOTHING). */
+/* Statements become ledger entries: one set-based statement joins a set of stored statements
+ * with the programs' windows, scopes and rules and inserts the raw facts; voiding statements
+ * reverse what their targets credited. Two ways in: what was stored since the last time, by
+ * seq range after the cursor (credits.credit_cursor; crediter.c runs it right after every
+ * store, on a connection of its own), and statements named by id (a rematch). Teachers'
+ * schools and districts come from the directory, and only when some program is scoped.
+ * Idempotent: a statement is credited once per program and category (unique index,
+ * ON CONFLICT DO NOTHING), so the two ways may meet. */
 #include "ledger.h"
 #include "program.h"
 #include "yx_db.h"
@@ -23,8 +25,8 @@
  * fast-growing table made the planner scan every statement with a teacher instead of
  * looking up the batch's ids), then meets its teachers (bt, kept apart so that misjudged
  * row counts later cannot turn it into a nested loop of batch times teachers). */
-#define MATCH_SQL(BATCH, PROGRAM)                                                                  \
-    "WITH b AS MATERIALIZED ("                                                                     \
+#define MATCH_SQL(FIRST, BATCH, PROGRAM)                                                           \
+    "WITH " FIRST "b AS MATERIALIZED ("                                                                     \
     "       SELECT s.county_id, s.id, s.teacher_id, s.verb_id, s.activity_id, s.activity_type,"    \
     "              s.occurred_at, s.duration_ms, s.voided, s.voids, s.statement"                   \
     "             FROM credits.statements s WHERE s.county_id = $1 AND " BATCH "),"                \
@@ -64,37 +66,52 @@
     "         ON CONFLICT (county_id, statement_id, program_id, category)"                         \
     "            WHERE statement_id IS NOT NULL DO NOTHING RETURNING 1)"
 
-static const char s_credit_sql[] =
-    MATCH_SQL("s.id = ANY($2::uuid[])", "true") " SELECT count(*) FROM ins";
+/* A voiding statement that did void its target (xapi_store.c decides: same platform, and
+ * marks the target voided) cancels every entry the target earned, with itself as the
+ * evidence. The entries are looked up per voiding statement, by index; OFFSET 0 keeps the
+ * planner from flattening that lookup into a join that, with the statistics of a
+ * fast-growing ledger, it would start from a scan of the whole ledger. */
+#define REVERSE_SQL(VOIDING)                                                                       \
+    " rev AS (INSERT INTO credits.ledger (county_id, program_id, teacher_id, category, item,"      \
+    "                 measure, amount, occurred_at, source, statement_id, activity_id, reverses)"  \
+    "         SELECT e.county_id, e.program_id, e.teacher_id, e.category, e.item, e.measure,"      \
+    "                -e.amount, e.occurred_at, 'void', v.id, e.activity_id, e.id"                  \
+    "           FROM " VOIDING " v JOIN credits.statements tg"                                    \
+    "                 ON tg.county_id = v.county_id AND tg.id = v.voids AND tg.voided"             \
+    "           CROSS JOIN LATERAL (SELECT * FROM credits.ledger e"                                \
+    "                 WHERE e.county_id = v.county_id AND e.statement_id = v.voids"                \
+    "                   AND e.source = 'statement' OFFSET 0) e"                                    \
+    "          WHERE v.voids IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1)"
 
-/* A voiding statement that did void its target (xapi_store.c decides: same platform)
- * cancels every entry the target earned, with itself as the evidence. The entries are
- * looked up per voiding statement, by index; OFFSET 0 keeps the planner from flattening
- * that lookup into a join that, with the statistics of a fast-growing ledger, it would
- * start from a scan of the whole ledger. */
-static const char s_reverse_sql[] =
-    "WITH rev AS (INSERT INTO credits.ledger (county_id, program_id, teacher_id, category, item,"
-    "                 measure, amount, occurred_at, source, statement_id, activity_id, reverses)"
-    "         SELECT e.county_id, e.program_id, e.teacher_id, e.category, e.item, e.measure,"
-    "                -e.amount, e.occurred_at, 'void', v.id, e.activity_id, e.id"
-    "           FROM credits.statements v JOIN credits.statements tg"
-    "                 ON tg.county_id = v.county_id AND tg.id = v.voids AND tg.voided"
-    "           CROSS JOIN LATERAL (SELECT * FROM credits.ledger e"
-    "                 WHERE e.county_id = v.county_id AND e.statement_id = v.voids"
-    "                   AND e.source = 'statement' OFFSET 0) e"
-    "          WHERE v.county_id = $1 AND v.id = ANY($2::uuid[]) AND v.voids IS NOT NULL"
-    "         ON CONFLICT DO NOTHING RETURNING 1)"
-    " SELECT count(*) FROM rev";
+/* Everything stored after the cursor, at most $2 statements, and the cursor moved past them.
+ * Voided statements are skipped and their targets reversed in the same statement: a target
+ * credited in this range was not voided yet when stored, so it is voided now and skipped. */
+const char ledger_pending_sql[] =
+    MATCH_SQL("r AS (SELECT c.through AS lo, least(k.last, c.through + $2::int8) AS hi"
+              "        FROM credits.credit_cursor c, credits.statement_counter k),",
+              "s.seq > (SELECT lo FROM r) AND s.seq <= (SELECT hi FROM r)",
+              "true") "," REVERSE_SQL("b") ","
+    " cur AS (UPDATE credits.credit_cursor c SET through = r.hi FROM r RETURNING c.through)"
+    " SELECT (SELECT through FROM cur), (SELECT last FROM credits.statement_counter),"
+    "        (SELECT count(*) FROM ins), (SELECT count(*) FROM rev)";
+
+/* Whether any program is scoped to districts or schools (of any county: a false yes only
+ * costs looking places up). */
+const char ledger_scoped_sql[] =
+    "SELECT EXISTS (SELECT 1 FROM credits.program_scope WHERE kind <> 'county')";
+const char ledger_lock_sql[] = "SELECT pg_advisory_xact_lock(hashtext('credits.ledger'))";
+
+static const char s_credit_sql[] =
+    MATCH_SQL("", "s.id = ANY($2::uuid[])", "true") " SELECT count(*) FROM ins";
 
 static const char s_backfill_sql[] =
-    MATCH_SQL("s.teacher_id IS NOT NULL AND s.occurred_at >= $6::timestamptz"
+    MATCH_SQL("", "s.teacher_id IS NOT NULL AND s.occurred_at >= $6::timestamptz"
               " AND s.occurred_at < $7::timestamptz",
               "p.id = $2") " SELECT (SELECT count(*) FROM ins)";
 
-/* What the batch needs, in one round trip, taking the ledger's lock on the way (ingest is
- * serialised by the xAPI store's own lock already, so it waits for no one): whether any
- * program has rules at all (none: nothing to do), and whether any is scoped to districts
- * or schools (only then are the batch's teachers looked up for their places). */
+/* What crediting by id needs, in one round trip, taking the ledger's lock on the way:
+ * whether any program has rules at all (none: nothing to do), and whether any is scoped to
+ * districts or schools (only then are the statements' teachers looked up for their places). */
 static const char s_plan_sql[] =
     "SELECT pg_advisory_xact_lock(hashtext('credits.ledger')),"
     "       EXISTS (SELECT 1 FROM credits.program_rules WHERE county_id = $1),"
@@ -105,9 +122,7 @@ static const char s_teachers_sql[] =
     "SELECT DISTINCT teacher_id FROM credits.statements"
     " WHERE county_id = $1 AND id = ANY($2::uuid[]) AND teacher_id IS NOT NULL";
 
-typedef struct {
-    yx_pgarray_t teacher, school, district;
-} places_t;
+typedef ledger_places_t places_t;
 
 static void s_places_init(places_t *pl)
 {
@@ -116,7 +131,7 @@ static void s_places_init(places_t *pl)
     yx_pgarray_init(&pl->district);
 }
 
-static void s_places_free(places_t *pl)
+void ledger_places_free(places_t *pl)
 {
     yx_pgarray_free(&pl->teacher);
     yx_pgarray_free(&pl->school);
@@ -174,25 +189,9 @@ int ledger_credit_statements(credits_t *credits, const char *const *statement_id
             rc = -1;
         PQclear(res);
     }
-    s_places_free(&pl);
+    ledger_places_free(&pl);
     yx_pgarray_free(&ids);
     return rc ? -1 : 0;
-}
-
-int ledger_reverse_voided(credits_t *credits, const char *const *voiding_ids, size_t n)
-{
-    if (!n) return 0;
-    yx_pgarray_t ids;
-    int rc = s_id_array(&ids, voiding_ids, n);
-    const char *const params[] = {credits->county_id, yx_pgarray_text(&ids)};
-    PGresult *res = rc == 0 ? yx_db_query(credits->db, s_reverse_sql, 2, params) : NULL;
-    if (res)
-        yx_debug(NULL, "ledger: %s reversals from %zu voiding statements", PQgetvalue(res, 0, 0),
-                 n);
-    rc = res ? 0 : -1;
-    PQclear(res);
-    yx_pgarray_free(&ids);
-    return rc;
 }
 
 int ledger_backfill(credits_t *credits, const rules_program_t *p)
@@ -222,12 +221,57 @@ int ledger_backfill(credits_t *credits, const rules_program_t *p)
                 PQgetvalue(res, 0, 0));
     rc = res ? 0 : -1;
     PQclear(res);
-    s_places_free(&pl);
+    ledger_places_free(&pl);
     return rc;
 }
 
 int ledger_lock(credits_t *credits)
 {
-    return yx_db_exec(credits->db, "SELECT pg_advisory_xact_lock(hashtext('credits.ledger'))", 0,
-                      NULL);
+    return yx_db_exec(credits->db, ledger_lock_sql, 0, NULL);
+}
+
+int ledger_pending_places(credits_t *credits, bool scoped, ledger_places_t *pl)
+{
+    s_places_init(pl);
+    /* without the roster's teachers no one would be in scope, and the cursor moves on */
+    if (scoped && !(credits->directory && directory_ready(credits->directory))) return -1;
+    size_t count = scoped && credits->directory ? directory_count(credits->directory) : 0;
+    int rc = 0;
+    for (size_t i = 0; i < count; i++) {
+        const dir_teacher_t *t = directory_at(credits->directory, i);
+        rc |= s_place(pl, t, t->teacher_id);
+    }
+    return rc ? -1 : 0;
+}
+
+long long ledger_credit_pending(credits_t *credits)
+{
+    PGconn *db = credits->db;
+    long long through = -1, last = 0;
+    do {
+        PGresult *res = yx_db_query(db, ledger_scoped_sql, 0, NULL);
+        int rc = res ? 0 : -1;
+        bool scoped = res && PQgetvalue(res, 0, 0)[0] == 't';
+        PQclear(res);
+        places_t pl;
+        rc |= ledger_pending_places(credits, scoped, &pl);
+        const char *params[] = {credits->county_id, LEDGER_PENDING_MOST,
+                                yx_pgarray_text(&pl.teacher), yx_pgarray_text(&pl.school),
+                                yx_pgarray_text(&pl.district)};
+        if (rc == 0) rc = yx_db_begin(db);
+        if (rc == 0) rc = ledger_lock(credits);
+        res = rc == 0 ? yx_db_query_prepared(db, ledger_pending_sql, 5, params) : NULL;
+        ledger_places_free(&pl);
+        if (res) {
+            through = atoll(PQgetvalue(res, 0, 0));
+            last = atoll(PQgetvalue(res, 0, 1));
+        }
+        PQclear(res);
+        if (!res || yx_db_commit(db) < 0) {
+            yx_db_rollback(db);
+            yx_warn(NULL, "could not credit stored statements: %s", yx_db_last_error());
+            return -1;
+        }
+    } while (through < last);
+    return through;
 }

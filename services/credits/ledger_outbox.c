@@ -310,7 +310,9 @@ int ledger_sweep(credits_t *credits)
 /* ---- the timer ---------------------------------------------------------------------- */
 
 #define SWEEP_EVERY_MS 2000
-#define SWEEP_AGAIN_MS 100 /* a full batch: more is waiting, but requests come first */
+/* A full batch: more is waiting, but requests come first; while statements stream in, the
+ * sweep keeps to its usual pace and leaves PostgreSQL and the event loop to them. */
+#define SWEEP_AGAIN_MS 100
 
 static struct event *s_timer;
 
@@ -323,7 +325,7 @@ static void s_tick(evutil_socket_t fd, short what, void *arg)
     /* the ledger and the statements grow fast at first: their plans need fresh statistics */
     if (n != LEDGER_SWEEP_BATCH && yx_db_analyze_grown(credits->db, "credits") > 0)
         yx_debug(NULL, "statistics of grown tables renewed");
-    int ms = n == LEDGER_SWEEP_BATCH ? SWEEP_AGAIN_MS : SWEEP_EVERY_MS;
+    int ms = n == LEDGER_SWEEP_BATCH && !credits->ingesting ? SWEEP_AGAIN_MS : SWEEP_EVERY_MS;
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     evtimer_add(s_timer, &tv);
 }

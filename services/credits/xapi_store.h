@@ -47,6 +47,9 @@ bool xapi_same_statement(const json_t *incoming, const json_t *stored);
 /* The consistent-through time known after the last commit of this process, or "" when
  * none yet: the header of POST and PUT answers. */
 const char *xapi_last_stored(void);
+/* The seq of the last statement stored when this process last committed a batch (0 before):
+ * its requests are answered once the ledger is credited through it (batch.c). */
+long long xapi_last_seq(void);
 
 /* ---- the write path in steps, for the group commit (batch.c) ------------------------
  * xapi_post_batch (ops.h) runs the same steps blocking; batch.c runs them from the event
