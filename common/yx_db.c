@@ -59,6 +59,43 @@ PGresult *yx_db_query(PGconn *db, const char *sql, int nparams, const char *cons
     return s_checked(db, PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 0));
 }
 
+PGresult *yx_db_query_binary(PGconn *db, const char *sql, int nparams, const char *const *params)
+{
+    return s_checked(db, PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 1));
+}
+
+/* Binary values are big-endian; int8 and timestamptz are 8-byte integers, float8 IEEE 754. */
+static uint64_t s_be64(const PGresult *res, int row, int col)
+{
+    const unsigned char *p = (const unsigned char *)PQgetvalue(res, row, col);
+    if (PQgetlength(res, row, col) != 8) return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int64_t yx_db_int8(const PGresult *res, int row, int col)
+{
+    return (int64_t)s_be64(res, row, col);
+}
+
+double yx_db_float8(const PGresult *res, int row, int col)
+{
+    uint64_t bits = s_be64(res, row, col);
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+/* PostgreSQL counts from 2000-01-01 00:00 UTC */
+#define PG_EPOCH_UNIX_US INT64_C(946684800000000)
+
+int64_t yx_db_unix_us(const PGresult *res, int row, int col)
+{
+    return (int64_t)s_be64(res, row, col) + PG_EPOCH_UNIX_US;
+}
+
 /* The statements prepared so far, per connection (a reconnect has a new backend). */
 typedef struct {
     const PGconn *db;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The `make test` harness: unit test binaries, then the end-to-end suite against a throwaway stack.
+# The `make test` harness: starts a throwaway stack, runs the unit test binaries (those that need
+# PostgreSQL use the stack's), then the end-to-end suite against the stack.
 # Usage: tests/run.sh [--unit-only|--e2e-only] [build/test/test_* ...]
 #        E2E_TESTS="crash xapi" tests/run.sh --e2e-only   # only the end-to-end tests named so
 # Ends with one line "N passed, N failed"; exits non-zero when anything failed or did not run.
@@ -22,26 +23,7 @@ sum_of() {
     { grep -aoE "$1" "$2" || true; } | { grep -oE '[0-9]+' || true; } | awk '{s += $1} END {print s + 0}'
 }
 
-if [ "$unit" = 1 ]; then
-    export CMOCKA_MESSAGE_OUTPUT=stdout
-    for t in "$@"; do
-        out=$(mktemp)
-        rc=0
-        "$t" 2>&1 | tee "$out" || rc=$?
-        p=$(sum_of '^\[  PASSED  \] [0-9]+ test' "$out")
-        f=$(sum_of '^\[  FAILED  \] [0-9]+ test' "$out")
-        # a crash (sanitizer, signal) before or after the summary is a failure of its own
-        if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-            echo "FAIL $t exited with status $rc"
-            f=1
-        fi
-        passed=$((passed + p)) failed=$((failed + f))
-        rm -f "$out"
-    done
-    if [ $# -eq 0 ]; then echo "no unit test binaries given"; fi
-fi
-
-stack_up=0
+stack_up=0 stack_ok=0
 stop_stack() {
     if [ "$stack_up" = 1 ]; then
         stack_up=0
@@ -69,32 +51,57 @@ if [ "$e2e" = 1 ]; then
     trap stop_stack EXIT
     stack_up=1
     if deploy/stack.sh up; then
-        out=$(mktemp)
-        rc=0
-        # shellcheck disable=SC2086 # a list of name fragments
-        python3 tests/e2e/run_all.py ${E2E_TESTS:-} 2>&1 | tee "$out" || rc=$?
-        line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1 || true)
-        p=0 f=0
-        if [ -n "$line" ]; then read -r p _ f _ <<<"$line"; fi
-        if [ -z "$line" ] || { [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; }; then
-            echo "FAIL end-to-end suite did not complete (exit status $rc)"
-            f=$((f + 1))
-        fi
-        if [ "$f" -gt 0 ]; then
-            for log in "$YANXIU_VAR_DIR"/log/*.log; do
-                [ -f "$log" ] || continue
-                echo "--- last lines of $log"
-                tail -n 40 "$log"
-            done
-        fi
-        passed=$((passed + p)) failed=$((failed + f))
-        rm -f "$out"
+        stack_ok=1
     else
         echo "FAIL the test stack did not come up"
         failed=$((failed + 1))
     fi
-    stop_stack
 fi
+
+if [ "$unit" = 1 ]; then
+    # the unit tests that need PostgreSQL use the stack's (they skip without one)
+    if [ "$stack_ok" = 1 ]; then export YANXIU_TEST_DB_URL=${YANXIU_TEST_DB_URL:-$YANXIU_DB_URL}; fi
+    export CMOCKA_MESSAGE_OUTPUT=stdout
+    for t in "$@"; do
+        out=$(mktemp)
+        rc=0
+        "$t" 2>&1 | tee "$out" || rc=$?
+        p=$(sum_of '^\[  PASSED  \] [0-9]+ test' "$out")
+        f=$(sum_of '^\[  FAILED  \] [0-9]+ test' "$out")
+        # a crash (sanitizer, signal) before or after the summary is a failure of its own
+        if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+            echo "FAIL $t exited with status $rc"
+            f=1
+        fi
+        passed=$((passed + p)) failed=$((failed + f))
+        rm -f "$out"
+    done
+    if [ $# -eq 0 ]; then echo "no unit test binaries given"; fi
+fi
+
+if [ "$stack_ok" = 1 ]; then
+    out=$(mktemp)
+    rc=0
+    # shellcheck disable=SC2086 # a list of name fragments
+    python3 tests/e2e/run_all.py ${E2E_TESTS:-} 2>&1 | tee "$out" || rc=$?
+    line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1 || true)
+    p=0 f=0
+    if [ -n "$line" ]; then read -r p _ f _ <<<"$line"; fi
+    if [ -z "$line" ] || { [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; }; then
+        echo "FAIL end-to-end suite did not complete (exit status $rc)"
+        f=$((f + 1))
+    fi
+    if [ "$f" -gt 0 ]; then
+        for log in "$YANXIU_VAR_DIR"/log/*.log; do
+            [ -f "$log" ] || continue
+            echo "--- last lines of $log"
+            tail -n 40 "$log"
+        done
+    fi
+    passed=$((passed + p)) failed=$((failed + f))
+    rm -f "$out"
+fi
+stop_stack
 
 # nothing counted at all means nothing ran, which is not a pass
 if [ $((passed + failed)) -eq 0 ]; then failed=1; fi

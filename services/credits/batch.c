@@ -68,8 +68,8 @@ static void s_step(batch_t *self);
 /* Tells the rest of the service how much ingest is under way (credits_t.ingesting). */
 static void s_count(batch_t *self)
 {
-    self->credits->ingesting =
-        self->count + self->n_flight + (self->stored_count - self->stored_head);
+    size_t busy = self->count + self->n_flight + (self->stored_count - self->stored_head);
+    __atomic_store_n(&self->credits->ingesting, busy, __ATOMIC_RELAXED); /* the sweeper reads it */
 }
 
 static void s_on_io(evutil_socket_t fd, short what, void *arg)

@@ -1,5 +1,6 @@
 /* The teacher directory: pages of ListIdentities from the roster service, built into a new
- * generation off to the side and swapped in whole, so a lookup never sees half a refresh. */
+ * generation off to the side and swapped in whole, so a lookup never sees half a refresh.
+ * The swap happens on the event loop's thread; the sweeper's thread reads under a lock. */
 #include "directory.h"
 #include "roster.pb-c.h"
 #include "yx_arena.h"
@@ -8,6 +9,7 @@
 #include "yx_strmap.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <event2/event.h>
 #include <openssl/evp.h>
 #include <stdint.h>
@@ -37,6 +39,7 @@ struct directory {
     void (*on_change)(void *arg);
     void *arg;
     generation_t *current; /* what lookups see */
+    pthread_rwlock_t swap; /* held for writing while current is replaced */
     generation_t *loading; /* being filled page by page */
     bool in_flight;
     uint64_t version;         /* the roster's change counter of `current` */
@@ -149,8 +152,10 @@ static void s_finish(directory_t *self)
         event_add(self->timer, &tv);
     }
     bool changed = !self->current || self->current->fingerprint != fresh->fingerprint;
+    pthread_rwlock_wrlock(&self->swap);
     s_generation_destroy(&self->current);
     self->current = fresh;
+    pthread_rwlock_unlock(&self->swap);
     self->version = self->loading_version;
     if (changed) {
         yx_info(NULL, "teacher directory loaded: %zu teachers", fresh->count);
@@ -240,6 +245,7 @@ directory_t *directory_new(struct event_base *base, void *zmq_ctx, const char *r
     if (!self) return NULL;
     *self = (directory_t){.base = base, .refresh_ms = refresh_ms, .on_change = on_change,
                           .arg = arg};
+    pthread_rwlock_init(&self->swap, NULL);
     self->roster = yx_bus_client_new(base, zmq_ctx, roster_endpoint);
     self->timer = event_new(base, -1, EV_PERSIST, s_on_timer, self);
     struct timeval tv = {0, FIRST_LOAD_RETRY_MS * 1000};
@@ -259,8 +265,19 @@ void directory_destroy(directory_t **self_p)
     yx_bus_client_destroy(&self->roster); /* fails a page in flight: frees `loading` */
     s_generation_destroy(&self->loading);
     s_generation_destroy(&self->current);
+    pthread_rwlock_destroy(&self->swap);
     free(self);
     *self_p = NULL;
+}
+
+void directory_read_lock(directory_t *self)
+{
+    pthread_rwlock_rdlock(&self->swap);
+}
+
+void directory_read_unlock(directory_t *self)
+{
+    pthread_rwlock_unlock(&self->swap);
 }
 
 bool directory_ready(const directory_t *self)

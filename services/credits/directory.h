@@ -27,6 +27,11 @@ directory_t *directory_new(struct event_base *base, void *zmq_ctx, const char *r
                            int refresh_ms, void (*on_change)(void *arg), void *arg);
 void directory_destroy(directory_t **self_p);
 
+/* For a thread other than the event loop's: lookups and the teachers they return stay valid
+ * until the unlock (a refresh waits). */
+void directory_read_lock(directory_t *self);
+void directory_read_unlock(directory_t *self);
+
 /* true once a first complete load arrived */
 bool directory_ready(const directory_t *self);
 /* Changes whenever what the directory holds changes; 0 before the first load. */

@@ -83,16 +83,22 @@
     "                   AND e.source = 'statement' OFFSET 0) e"                                    \
     "          WHERE v.voids IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1)"
 
-/* Everything stored after the cursor, at most $2 statements, and the cursor moved past them.
- * Voided statements are skipped and their targets reversed in the same statement: a target
- * credited in this range was not voided yet when stored, so it is voided now and skipped. */
+/* The county's statements stored after its cursor, at most $2 of them, and the cursor moved
+ * past them. Voided statements are skipped and their targets reversed in the same statement:
+ * a target credited earlier was not voided yet then; one voided by now is skipped here. */
 const char ledger_pending_sql[] =
-    MATCH_SQL("r AS (SELECT c.through AS lo, least(k.last, c.through + $2::int8) AS hi"
-              "        FROM credits.credit_cursor c, credits.statement_counter k),",
+    MATCH_SQL("c AS (SELECT coalesce((SELECT through FROM credits.credit_cursor"
+              "                        WHERE county_id = $1), 0) AS lo),"
+              " r AS (SELECT c.lo, k.last, coalesce((SELECT s.seq FROM credits.statements s"
+              "           WHERE s.county_id = $1 AND s.seq > c.lo AND s.seq <= k.last"
+              "           ORDER BY s.seq OFFSET $2::int8 - 1 LIMIT 1), k.last) AS hi"
+              "         FROM c, credits.statement_counter k),",
               "s.seq > (SELECT lo FROM r) AND s.seq <= (SELECT hi FROM r)",
               "true") "," REVERSE_SQL("b") ","
-    " cur AS (UPDATE credits.credit_cursor c SET through = r.hi FROM r RETURNING c.through)"
-    " SELECT (SELECT through FROM cur), (SELECT last FROM credits.statement_counter),"
+    " cur AS (INSERT INTO credits.credit_cursor (county_id, through) SELECT $1, hi FROM r"
+    "         ON CONFLICT (county_id) DO UPDATE SET through = EXCLUDED.through"
+    "         RETURNING through)"
+    " SELECT (SELECT through FROM cur), (SELECT last FROM r),"
     "        (SELECT count(*) FROM ins), (SELECT count(*) FROM rev)";
 
 /* Whether any program is scoped to districts or schools (of any county: a false yes only

@@ -12,7 +12,8 @@
 #include "yx_pgarray.h"
 #include "yx_strmap.h"
 
-#include <event2/event.h>
+#include <pthread.h>
+#include <time.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,8 +294,6 @@ static int s_sweep(credits_t *credits, yx_arena_t *arena, size_t *done)
 int ledger_sweep(credits_t *credits)
 {
     if (!credits->directory || !directory_ready(credits->directory)) return 0;
-    /* the connection is shared with requests: never inside someone else's transaction */
-    if (PQtransactionStatus(credits->db) != PQTRANS_IDLE) return 0;
     yx_arena_t *arena = yx_arena_new();
     size_t done = 0;
     int rc = arena && yx_db_begin(credits->db) == 0 ? s_sweep(credits, arena, &done) : -1;
@@ -307,40 +306,86 @@ int ledger_sweep(credits_t *credits)
     return rc < 0 ? -1 : (int)done;
 }
 
-/* ---- the timer ---------------------------------------------------------------------- */
+/* ---- the sweeper's thread ------------------------------------------------------------
+ * A step can take tens of milliseconds (a catch-up after heavy ingest takes many), which no
+ * request should wait for: the sweep runs on a thread and a connection of its own. It shares
+ * only the directory (read under its lock) and the ingest count with the event loop. */
 
 #define SWEEP_EVERY_MS 2000
-/* A full batch: more is waiting, but requests come first; while statements stream in, the
- * sweep keeps to its usual pace and leaves PostgreSQL and the event loop to them. */
+/* A full batch: more is waiting; while statements stream in, the sweep keeps to its usual
+ * pace and leaves PostgreSQL to them. */
 #define SWEEP_AGAIN_MS 100
 
-static struct event *s_timer;
+static struct {
+    pthread_t thread;
+    pthread_mutex_t mutex;
+    pthread_cond_t wake;
+    bool started, stop;
+    credits_t own; /* the service's context with the sweeper's connection */
+    const size_t *ingesting;
+} s_sweeper = {.mutex = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
-static void s_tick(evutil_socket_t fd, short what, void *arg)
+/* Waits ms, or until told to stop: false then. */
+static bool s_wait(int ms)
 {
-    (void)fd;
-    (void)what;
-    credits_t *credits = arg;
-    int n = ledger_sweep(credits);
-    /* the ledger and the statements grow fast at first: their plans need fresh statistics */
-    if (n != LEDGER_SWEEP_BATCH && yx_db_analyze_grown(credits->db, "credits") > 0)
-        yx_debug(NULL, "statistics of grown tables renewed");
-    int ms = n == LEDGER_SWEEP_BATCH && !credits->ingesting ? SWEEP_AGAIN_MS : SWEEP_EVERY_MS;
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    evtimer_add(s_timer, &tv);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&s_sweeper.mutex);
+    while (!s_sweeper.stop && pthread_cond_timedwait(&s_sweeper.wake, &s_sweeper.mutex, &until) == 0)
+        ;
+    bool go_on = !s_sweeper.stop;
+    pthread_mutex_unlock(&s_sweeper.mutex);
+    return go_on;
 }
 
-int ledger_sweep_start(credits_t *credits)
+static void *s_sweeper_main(void *arg)
 {
-    if (s_timer || !credits->base) return s_timer ? 0 : -1;
-    s_timer = evtimer_new(credits->base, s_tick, credits);
-    if (!s_timer) return -1;
-    struct timeval tv = {SWEEP_EVERY_MS / 1000, 0};
-    return evtimer_add(s_timer, &tv);
+    credits_t *credits = arg;
+    int ms = SWEEP_EVERY_MS;
+    while (s_wait(ms)) {
+        directory_read_lock(credits->directory);
+        int n = ledger_sweep(credits);
+        directory_read_unlock(credits->directory);
+        /* the ledger and the statements grow fast at first: their plans need fresh statistics */
+        if (n != LEDGER_SWEEP_BATCH && yx_db_analyze_grown(credits->db, "credits") > 0)
+            yx_debug(NULL, "statistics of grown tables renewed");
+        bool busy = __atomic_load_n(s_sweeper.ingesting, __ATOMIC_RELAXED) != 0;
+        ms = n == LEDGER_SWEEP_BATCH && !busy ? SWEEP_AGAIN_MS : SWEEP_EVERY_MS;
+    }
+    return NULL;
+}
+
+int ledger_sweep_start(credits_t *credits, const char *db_url)
+{
+    if (s_sweeper.started || !credits->directory) return -1;
+    s_sweeper.own = *credits;
+    s_sweeper.own.base = NULL; /* not the sweeper's to touch */
+    s_sweeper.own.db = yx_db_connect(db_url);
+    s_sweeper.ingesting = &credits->ingesting;
+    s_sweeper.stop = false;
+    if (!s_sweeper.own.db) return -1;
+    if (pthread_create(&s_sweeper.thread, NULL, s_sweeper_main, &s_sweeper.own) != 0) {
+        PQfinish(s_sweeper.own.db);
+        return -1;
+    }
+    s_sweeper.started = true;
+    return 0;
 }
 
 void ledger_sweep_stop(void)
 {
-    if (s_timer) event_free(s_timer);
-    s_timer = NULL;
+    if (!s_sweeper.started) return;
+    pthread_mutex_lock(&s_sweeper.mutex);
+    s_sweeper.stop = true;
+    pthread_cond_signal(&s_sweeper.wake);
+    pthread_mutex_unlock(&s_sweeper.mutex);
+    pthread_join(s_sweeper.thread, NULL);
+    PQfinish(s_sweeper.own.db);
+    s_sweeper.started = false;
 }

@@ -63,7 +63,7 @@ int main(void)
     yx_daemon_signals_t signals = {0};
     int rc = 1;
     if (credits.directory && server && yx_daemon_stop_on_signals(&signals, base) == 0 &&
-        ledger_sweep_start(&credits) == 0) {
+        ledger_sweep_start(&credits, url) == 0) {
         yx_info(NULL, "serving %s", endpoint);
         event_base_dispatch(base);
         rc = 0;

@@ -15,12 +15,12 @@ int ledger_event(credits_t *credits, const char *topic, const char *teacher_id,
  * "credits.milestone" with milestone "half" (half the pass threshold) or "passed". Bounded
  * work per call (LEDGER_SWEEP_BATCH teachers). Returns the teachers looked at, or -1. */
 int ledger_sweep(credits_t *credits);
-/* small: the sweep shares the event loop with requests, and holds it for a step */
 #define LEDGER_SWEEP_BATCH 50
 
-/* Runs ledger_sweep from a timer on credits->base: every 2 s, sooner while work is waiting.
- * Call once after the event base exists; stop before freeing it. 0 or -1. */
-int ledger_sweep_start(credits_t *credits);
+/* Runs ledger_sweep on a thread and a connection of its own: every 2 s, sooner while work is
+ * waiting and no statements are streaming in. Call once the directory exists; stop before
+ * freeing it. 0 or -1. */
+int ledger_sweep_start(credits_t *credits, const char *db_url);
 void ledger_sweep_stop(void);
 
 #endif

@@ -748,12 +748,10 @@ int64_t rules_day_start(int32_t day)
     return ((int64_t)day * 86400 - RULES_TZ_OFFSET_S) * 1000000;
 }
 
-/* RFC 3339, or (pg) PostgreSQL's ISO output: "2015-09-10 10:00:00.25+08", offsets with or
- * without minutes. */
-static bool s_parse_time(const char *s, int64_t *us, bool pg)
+bool rules_parse_time(const char *s, int64_t *us)
 {
     int y, mo, d, h, mi, sec;
-    if (!s || strlen(s) < (pg ? 22u : 20u) || !s_date(s, &y, &mo, &d)) return false;
+    if (!s || strlen(s) < 20u || !s_date(s, &y, &mo, &d)) return false;
     if ((s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !s_digits(s + 11, 2, &h) ||
         s[13] != ':' || !s_digits(s + 14, 2, &mi) || s[16] != ':' || !s_digits(s + 17, 2, &sec))
         return false;
@@ -769,19 +767,14 @@ static bool s_parse_time(const char *s, int64_t *us, bool pg)
             frac *= 10;
     }
     int64_t offset = 0;
-    if ((*p == 'Z' || *p == 'z') && !pg) {
+    if (*p == 'Z' || *p == 'z') {
         p++;
     } else if (*p == '+' || *p == '-') {
         int oh, om = 0;
         if (!s_digits(p + 1, 2, &oh) || oh > 23) return false;
         const char *q = p + 3;
-        if (*q == ':') {
-            if (!s_digits(q + 1, 2, &om) || om > 59) return false;
-            q += 3;
-        } else if (!pg) {
-            return false;
-        }
-        if (pg && *q == ':') q += 3; /* seconds of a historical offset: not ours */
+        if (*q != ':' || !s_digits(q + 1, 2, &om) || om > 59) return false;
+        q += 3;
         offset = (*p == '-' ? -1 : 1) * ((int64_t)oh * 3600 + om * 60);
         p = q;
     } else {
@@ -795,15 +788,6 @@ static bool s_parse_time(const char *s, int64_t *us, bool pg)
     return true;
 }
 
-bool rules_parse_time(const char *s, int64_t *us)
-{
-    return s_parse_time(s, us, false);
-}
-
-bool rules_parse_pg_time(const char *s, int64_t *us)
-{
-    return s_parse_time(s, us, true);
-}
 
 void rules_format_time(int64_t us, char out[40])
 {

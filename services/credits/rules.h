@@ -113,8 +113,6 @@ int32_t rules_day_of(int64_t us);
 int64_t rules_day_start(int32_t day);
 /* RFC 3339 ("2015-09-01T08:00:00Z", offsets, fractions) to microseconds; false if invalid. */
 bool rules_parse_time(const char *s, int64_t *us);
-/* A timestamptz as PostgreSQL prints it with DateStyle ISO ("2015-09-10 10:00:00.5+08"). */
-bool rules_parse_pg_time(const char *s, int64_t *us);
 /* "2015-09-01T16:00:00+08:00" (fractions of a second when there are any). */
 void rules_format_time(int64_t us, char out[40]);
 /* The stage containing that local day, -1 when none. */

@@ -30,11 +30,11 @@ enum {
 
 /* One indexed query: the primary key leads with (county, program, teacher) and ends with
  * the entry id, so rows come in recording order without a sort. */
-/* Times travel as PostgreSQL prints them and are parsed here: converting thousands of them
- * to epoch numbers in SQL costs more than the rest of the query. */
+/* The result is binary: printing thousands of times and numbers as text, and parsing them
+ * back here, cost more than the rest of the query. */
 static const char s_entries_sql[] =
-    "SELECT id, category, item, measure, amount, source, started_at, occurred_at, recorded_at,"
-    "       statement_id, activity_id, reverses, actor, reason"
+    "SELECT id, category, item, measure, amount::float8, source, started_at, occurred_at,"
+    "       recorded_at, statement_id::text, activity_id, reverses, actor, reason"
     "  FROM credits.ledger WHERE county_id = $1 AND program_id = $2 AND teacher_id = $3"
     " ORDER BY id";
 
@@ -49,7 +49,7 @@ int transcript_compute(credits_t *credits, const rules_program_t *p, const char 
 {
     memset(out, 0, sizeof *out);
     const char *const params[] = {credits->county_id, p->id, teacher_id};
-    PGresult *res = out->res = yx_db_query(credits->db, s_entries_sql, 3, params);
+    PGresult *res = out->res = yx_db_query_binary(credits->db, s_entries_sql, 3, params);
     if (!res) return -1;
     size_t n = out->n = (size_t)PQntuples(res);
     out->entries = calloc(n ? n : 1, sizeof *out->entries);
@@ -59,21 +59,17 @@ int transcript_compute(credits_t *credits, const rules_program_t *p, const char 
     for (size_t i = 0; i < n; i++) {
         int r = (int)i;
         rules_entry_t *e = &out->entries[i];
-        e->id = atoll(PQgetvalue(res, r, C_ID));
+        e->id = yx_db_int8(res, r, C_ID);
         e->measure = rules_measure_parse(PQgetvalue(res, r, C_MEASURE));
         e->category = rules_category_index(p, PQgetvalue(res, r, C_CATEGORY));
         e->item = e->category < 0 ? -1
                                   : rules_item_index(p, e->category, PQgetvalue(res, r, C_ITEM),
                                                      e->measure == M_ATTENDED);
-        e->amount = strtod(PQgetvalue(res, r, C_AMOUNT), NULL);
+        e->amount = yx_db_float8(res, r, C_AMOUNT);
         e->interval = !PQgetisnull(res, r, C_STARTED);
-        if ((e->interval && !rules_parse_pg_time(PQgetvalue(res, r, C_STARTED), &e->start_us)) ||
-            !rules_parse_pg_time(PQgetvalue(res, r, C_OCCURRED), &e->end_us) ||
-            !rules_parse_pg_time(PQgetvalue(res, r, C_RECORDED), &out->recorded_us[i])) {
-            yx_error(NULL, "ledger: unexpected time %s (DateStyle must be ISO)",
-                     PQgetvalue(res, r, C_OCCURRED));
-            return -1;
-        }
+        if (e->interval) e->start_us = yx_db_unix_us(res, r, C_STARTED);
+        e->end_us = yx_db_unix_us(res, r, C_OCCURRED);
+        out->recorded_us[i] = yx_db_unix_us(res, r, C_RECORDED);
         const char *source = PQgetvalue(res, r, C_SOURCE);
         e->entered = strcmp(source, "grade") == 0 || strcmp(source, "manual") == 0;
         e->live = PQgetisnull(res, r, C_REVERSES);
@@ -81,7 +77,7 @@ int transcript_compute(credits_t *credits, const rules_program_t *p, const char 
     /* a reversal and what it reverses are both shown and neither counts */
     for (size_t i = 0; i < n; i++) {
         if (out->entries[i].live) continue;
-        int64_t target = atoll(PQgetvalue(res, (int)i, C_REVERSES));
+        int64_t target = yx_db_int8(res, (int)i, C_REVERSES);
         rules_entry_t *t = bsearch(&target, out->entries, n, sizeof *out->entries, s_by_id);
         if (!t) continue;
         t->live = false;
@@ -173,7 +169,8 @@ static void s_entry(program_buf_t *b, const rules_program_t *p, const transcript
     s_time(b, "started_at", e->start_us, e->interval);
     s_time(b, "occurred_at", e->end_us, true);
     s_time(b, "recorded_at", tr->recorded_us[i], true);
-    s_int(b, "reverses", atoll(PQgetvalue(res, r, C_REVERSES)), !PQgetisnull(res, r, C_REVERSES));
+    bool reverses = !PQgetisnull(res, r, C_REVERSES);
+    s_int(b, "reverses", reverses ? yx_db_int8(res, r, C_REVERSES) : 0, reverses);
     s_int(b, "reversed_by", tr->reversed_by[i], tr->reversed_by[i] != 0);
     s_text(b, "actor", res, r, C_ACTOR);
     s_text(b, "reason", res, r, C_REASON);
@@ -327,7 +324,8 @@ static void s_csv(const rules_program_t *p, const dir_teacher_t *t, const transc
         const rules_entry_t *e = &tr->entries[i];
         int row = (int)i;
         char buf[40];
-        program_csv_cell(csv, PQgetvalue(res, row, C_ID));
+        snprintf(buf, sizeof buf, "%lld", (long long)e->id);
+        program_csv_cell(csv, buf);
         program_csv_cell(csv, PQgetvalue(res, row, C_CATEGORY));
         program_csv_cell(csv, PQgetvalue(res, row, C_ITEM));
         program_csv_cell(csv, PQgetvalue(res, row, C_MEASURE));
@@ -348,7 +346,9 @@ static void s_csv(const rules_program_t *p, const dir_teacher_t *t, const transc
         program_csv_cell(csv, buf);
         rules_format_time(tr->recorded_us[i], buf);
         program_csv_cell(csv, buf);
-        program_csv_cell(csv, PQgetvalue(res, row, C_REVERSES));
+        if (!PQgetisnull(res, row, C_REVERSES))
+            snprintf(buf, sizeof buf, "%lld", (long long)yx_db_int8(res, row, C_REVERSES));
+        program_csv_cell(csv, PQgetisnull(res, row, C_REVERSES) ? "" : buf);
         if (tr->reversed_by[i]) {
             snprintf(buf, sizeof buf, "%lld", (long long)tr->reversed_by[i]);
             program_csv_cell(csv, buf);

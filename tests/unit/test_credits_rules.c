@@ -545,14 +545,11 @@ static void test_times(void **state)
     assert_string_equal(out, "2015-09-01T00:00:00.250000+08:00");
     assert_false(rules_parse_time("2015-08-31 16:00:00", &us));
     assert_false(rules_parse_time("2015-02-29T16:00:00Z", &us));
-    /* PostgreSQL's own output (DateStyle ISO), whatever the session's time zone */
-    int64_t pg;
-    assert_true(rules_parse_pg_time("2015-09-01 00:00:00+08", &pg));
+    /* offsets with minutes; a space for the T (RFC 3339 allows it) */
+    int64_t other;
     assert_true(rules_parse_time("2015-08-31T16:00:00Z", &us));
-    assert_int_equal(pg, us);
-    assert_true(rules_parse_pg_time("2015-08-31 21:30:00.25+05:30", &pg));
-    assert_int_equal(pg, us + 250000);
-    assert_false(rules_parse_pg_time("2015-08-31T16:00:00Z", &pg));
+    assert_true(rules_parse_time("2015-08-31 21:30:00.25+05:30", &other));
+    assert_int_equal(other, us + 250000);
     assert_false(rules_parse_time("2015-08-31T16:00:00+08", &us));
     int32_t d;
     assert_true(rules_parse_date("2016-02-29", &d));

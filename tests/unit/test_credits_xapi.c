@@ -1223,6 +1223,26 @@ static void test_db_paging_with_more(void **state)
     json_decref(doc);
 }
 
+/* Binary results (the transcript's read): integers, floats and times as PostgreSQL sends them. */
+static void test_db_binary_results(void **state)
+{
+    SKIP_WITHOUT_DB();
+    PGresult *res = yx_db_query_binary(f->credits.db,
+                                       "SELECT -42::int8, 1.25::float8, 1e-4::float8,"
+                                       " '2015-09-01 00:00:00.5+08'::timestamptz,"
+                                       " '1999-12-31 23:59:59Z'::timestamptz, NULL::int8, 'x'::text",
+                                       0, NULL);
+    assert_non_null(res);
+    assert_int_equal(yx_db_int8(res, 0, 0), -42);
+    assert_true(yx_db_float8(res, 0, 1) == 1.25);
+    assert_true(yx_db_float8(res, 0, 2) == 1e-4);
+    assert_int_equal(yx_db_unix_us(res, 0, 3), INT64_C(1441036800500000));
+    assert_int_equal(yx_db_unix_us(res, 0, 4), INT64_C(946684799000000)); /* before 2000 */
+    assert_true(PQgetisnull(res, 0, 5));
+    assert_string_equal(PQgetvalue(res, 0, 6), "x");
+    PQclear(res);
+}
+
 static void test_db_columns_for_the_ledger(void **state)
 {
     SKIP_WITHOUT_DB();
@@ -1346,6 +1366,7 @@ int main(void)
                                         s_db_teardown),
         cmocka_unit_test_setup_teardown(test_db_voiding, s_db_setup, s_db_teardown),
         cmocka_unit_test_setup_teardown(test_db_paging_with_more, s_db_setup, s_db_teardown),
+        cmocka_unit_test_setup_teardown(test_db_binary_results, s_db_setup, s_db_teardown),
         cmocka_unit_test_setup_teardown(test_db_columns_for_the_ledger, s_db_setup, s_db_teardown),
         cmocka_unit_test_setup_teardown(test_db_text_as_sent_lrs_properties_win, s_db_setup,
                                         s_db_teardown),
