@@ -47,16 +47,21 @@ int ledger_event(credits_t *credits, const char *topic, const char *teacher_id,
         5, params);
 }
 
-/* The entries after the watermark, in commit order. */
+/* The programs and teachers with entries after the watermark, up to $3 ids past it (entry
+ * ids follow commit order, see ledger_lock), and where that window ends. */
 static const char s_new_entries_sql[] =
-    "SELECT id, program_id, teacher_id FROM credits.ledger"
-    " WHERE county_id = $1 AND id > $2::int8 ORDER BY id LIMIT $3::int";
+    "WITH w AS (SELECT least((SELECT max(id) FROM credits.ledger WHERE county_id = $1),"
+    "                        $2::int8 + $3::int8) AS hi)"
+    " SELECT DISTINCT e.program_id, e.teacher_id, w.hi, w.hi < (SELECT max(id)"
+    "        FROM credits.ledger WHERE county_id = $1)"
+    "   FROM credits.ledger e, w WHERE e.county_id = $1 AND e.id > $2::int8 AND e.id <= w.hi"
+    "  ORDER BY 1, 2";
 
 /* Standings computed under rules that have changed since. */
 static const char s_stale_sql[] =
     "SELECT s.program_id, s.teacher_id FROM credits.standings s JOIN credits.programs p"
     "    ON p.county_id = s.county_id AND p.id = s.program_id"
-    " WHERE s.county_id = $1 AND s.rules_hash <> p.rules_hash LIMIT $2::int";
+    " WHERE s.county_id = $1 AND s.rules_hash <> p.rules_hash ORDER BY 1, 2 LIMIT $2::int";
 
 static const char s_standings_sql[] =
     "INSERT INTO credits.standings (county_id, program_id, teacher_id, rules_hash, total_points,"
@@ -89,7 +94,8 @@ static const char s_announce_sql[] =
     "                           'milestone', n.milestone, 'total_points', n.total_points)"
     "   FROM c, n";
 
-#define SCAN_ROWS 2000 /* entries read per sweep, at most */
+#define SCAN_IDS 100000 /* entries a sweep covers, at most */
+#define CHUNK 500       /* teachers an aggregate query evaluates */
 
 typedef struct {
     credits_t *credits;
@@ -128,12 +134,16 @@ static void s_standing(sweep_t *sw, const char *teacher_id, const rules_result_t
     snprintf(num, sizeof num, "%.17g", r->minutes);
     yx_pgarray_add(&sw->minutes, num);
     yx_pgarray_add(&sw->points, list);
-    /* milestones are for those enrolled now */
+    /* milestones are for those enrolled now (the sweeper's thread reads the directory under
+     * its lock) */
+    directory_read_lock(sw->credits->directory);
     const dir_teacher_t *t = directory_teacher(sw->credits->directory, teacher_id);
-    if (!t || !program_enrolled(p, t)) return;
-    if (p->pass_threshold > 0 && r->total_points + 1e-9 >= p->pass_threshold / 2)
-        s_milestone(sw, teacher_id, "half", r->total_points);
-    if (r->passed) s_milestone(sw, teacher_id, "passed", r->total_points);
+    if (t && program_enrolled(p, t)) {
+        if (p->pass_threshold > 0 && r->total_points + 1e-9 >= p->pass_threshold / 2)
+            s_milestone(sw, teacher_id, "half", r->total_points);
+        if (r->passed) s_milestone(sw, teacher_id, "passed", r->total_points);
+    }
+    directory_read_unlock(sw->credits->directory);
 }
 
 static void s_each(void *arg, const char *teacher_id, const rules_entry_t *entries, size_t n)
@@ -201,32 +211,44 @@ static int s_program(credits_t *credits, yx_arena_t *arena, const char *program_
     return rc;
 }
 
-typedef struct {
-    char *program, *teacher;
-} pair_t;
-
-static int s_by_program(const void *a, const void *b)
+/* One program's teachers res rows [from, to), in chunks. */
+static int s_program_rows(credits_t *credits, yx_arena_t *arena, PGresult *res, int from, int to)
 {
-    const pair_t *x = a, *y = b;
-    int c = strcmp(x->program, y->program);
-    return c ? c : strcmp(x->teacher, y->teacher);
+    int rc = 0;
+    for (int first = from; rc == 0 && first < to; first += CHUNK) {
+        int last = first + CHUNK < to ? first + CHUNK : to;
+        yx_pgarray_t teachers;
+        yx_pgarray_init(&teachers);
+        char **ids = yx_arena_alloc(arena, sizeof *ids * (size_t)(last - first));
+        for (int r = first; ids && r < last; r++) {
+            rc |= yx_pgarray_add(&teachers, PQgetvalue(res, r, 1));
+            ids[r - first] = PQgetvalue(res, r, 1);
+        }
+        if (!ids) rc = -1;
+        if (rc == 0)
+            rc = s_program(credits, arena, PQgetvalue(res, first, 0), &teachers, ids,
+                           (size_t)(last - first));
+        yx_pgarray_free(&teachers);
+    }
+    return rc;
 }
 
-/* Adds (program, teacher) once; false when the batch is full. */
-static bool s_pair(yx_arena_t *arena, yx_strmap_t *seen, pair_t *pairs, size_t *n,
-                   const char *program, const char *teacher)
+/* Every (program, teacher) of the rows, grouped by program. */
+static int s_pairs(credits_t *credits, yx_arena_t *arena, PGresult *res)
 {
-    char *key = yx_arena_printf(arena, "%s\x1f%s", program, teacher);
-    if (yx_strmap_get(seen, key)) return true;
-    if (*n >= LEDGER_SWEEP_BATCH) return false;
-    yx_strmap_put(seen, key, (void *)1);
-    pairs[*n].program = yx_arena_strdup(arena, program);
-    pairs[*n].teacher = yx_arena_strdup(arena, teacher);
-    (*n)++;
-    return true;
+    int rc = 0, rows = PQntuples(res);
+    for (int r = 0, first = 0; rc == 0 && r < rows; r++) {
+        if (r + 1 < rows && strcmp(PQgetvalue(res, r, 0), PQgetvalue(res, r + 1, 0)) == 0)
+            continue;
+        rc = s_program_rows(credits, arena, res, first, r + 1);
+        first = r + 1;
+    }
+    return rc;
 }
 
-static int s_sweep(credits_t *credits, yx_arena_t *arena, size_t *done)
+/* One sweep: the pairs with new entries in the window, then standings made under rules
+ * that changed since. *more: entries beyond the window are waiting. */
+static int s_sweep(credits_t *credits, yx_arena_t *arena, size_t *done, bool *more)
 {
     PGconn *db = credits->db;
     const char *const county[] = {credits->county_id};
@@ -244,66 +266,52 @@ static int s_sweep(credits_t *credits, yx_arena_t *arena, size_t *done)
         PQclear(res);
         return -1;
     }
-    char *last = yx_arena_strdup(arena, PQgetvalue(res, 0, 0)), *upto = last;
+    char *last = yx_arena_strdup(arena, PQgetvalue(res, 0, 0));
     PQclear(res);
     char scan[16], room[16];
-    snprintf(scan, sizeof scan, "%d", SCAN_ROWS);
+    snprintf(scan, sizeof scan, "%d", SCAN_IDS);
     const char *const q[] = {credits->county_id, last, scan};
     if (!(res = yx_db_query(db, s_new_entries_sql, 3, q))) return -1;
-    pair_t *pairs = yx_arena_alloc(arena, sizeof *pairs * LEDGER_SWEEP_BATCH);
-    yx_strmap_t *seen = yx_strmap_new(LEDGER_SWEEP_BATCH * 2);
-    size_t n = 0;
-    /* the watermark moves to the last entry whose teacher fits in this batch */
-    for (int r = 0; pairs && r < PQntuples(res); r++) {
-        if (!s_pair(arena, seen, pairs, &n, PQgetvalue(res, r, 1), PQgetvalue(res, r, 2))) break;
-        upto = yx_arena_strdup(arena, PQgetvalue(res, r, 0));
-    }
+    int rc = s_pairs(credits, arena, res);
+    *done = (size_t)PQntuples(res);
+    const char *upto = *done ? yx_arena_strdup(arena, PQgetvalue(res, 0, 2)) : last;
+    *more = *done && PQgetvalue(res, 0, 3)[0] == 't';
     PQclear(res);
-    snprintf(room, sizeof room, "%zu", (size_t)LEDGER_SWEEP_BATCH - n);
+    snprintf(room, sizeof room, "%d", CHUNK);
     const char *const stale[] = {credits->county_id, room};
-    res = n < LEDGER_SWEEP_BATCH ? yx_db_query(db, s_stale_sql, 2, stale) : NULL;
-    for (int r = 0; res && r < PQntuples(res); r++)
-        s_pair(arena, seen, pairs, &n, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1));
-    PQclear(res);
-    yx_strmap_destroy(&seen);
-    if (!pairs) return -1;
-
-    qsort(pairs, n, sizeof *pairs, s_by_program);
-    int rc = 0;
-    for (size_t i = 0, first = 0; rc == 0 && i < n; i++) {
-        if (i + 1 < n && strcmp(pairs[i].program, pairs[i + 1].program) == 0) continue;
-        yx_pgarray_t teachers;
-        yx_pgarray_init(&teachers);
-        char **ids = yx_arena_alloc(arena, sizeof *ids * (i - first + 1));
-        for (size_t k = first; k <= i; k++) {
-            yx_pgarray_add(&teachers, pairs[k].teacher);
-            ids[k - first] = pairs[k].teacher;
-        }
-        rc = s_program(credits, arena, pairs[i].program, &teachers, ids, i - first + 1);
-        yx_pgarray_free(&teachers);
-        first = i + 1;
+    res = rc == 0 ? yx_db_query(db, s_stale_sql, 2, stale) : NULL;
+    if (res && PQntuples(res)) {
+        rc = s_pairs(credits, arena, res);
+        *done += (size_t)PQntuples(res);
+        *more = true;
     }
+    PQclear(res);
     const char *const advance[] = {credits->county_id, upto};
     if (rc == 0 && strcmp(upto, last) != 0)
         rc = yx_db_exec(db, "UPDATE credits.sweep_state SET last_id = $2 WHERE county_id = $1", 2,
                         advance);
-    *done = n;
     return rc;
 }
 
 int ledger_sweep(credits_t *credits)
 {
-    if (!credits->directory || !directory_ready(credits->directory)) return 0;
+    if (!credits->directory) return 0;
+    directory_read_lock(credits->directory);
+    bool ready = directory_ready(credits->directory);
+    directory_read_unlock(credits->directory);
+    if (!ready) return 0;
     yx_arena_t *arena = yx_arena_new();
     size_t done = 0;
-    int rc = arena && yx_db_begin(credits->db) == 0 ? s_sweep(credits, arena, &done) : -1;
+    bool more = false;
+    int rc = arena && yx_db_begin(credits->db) == 0 ? s_sweep(credits, arena, &done, &more) : -1;
     if (rc == 0)
         rc = yx_db_commit(credits->db);
     else if (PQtransactionStatus(credits->db) != PQTRANS_IDLE)
         yx_db_rollback(credits->db);
     yx_arena_destroy(&arena);
     if (rc < 0) yx_warn(NULL, "the sweep failed; it starts again from its watermark");
-    return rc < 0 ? -1 : (int)done;
+    if (rc == 0 && done) yx_debug(NULL, "sweep: %zu standings renewed", done);
+    return rc < 0 ? -1 : more;
 }
 
 /* ---- the sweeper's thread ------------------------------------------------------------
@@ -349,14 +357,12 @@ static void *s_sweeper_main(void *arg)
     credits_t *credits = arg;
     int ms = SWEEP_EVERY_MS;
     while (s_wait(ms)) {
-        directory_read_lock(credits->directory);
-        int n = ledger_sweep(credits);
-        directory_read_unlock(credits->directory);
+        int more = ledger_sweep(credits);
         /* the ledger and the statements grow fast at first: their plans need fresh statistics */
-        if (n != LEDGER_SWEEP_BATCH && yx_db_analyze_grown(credits->db, "credits") > 0)
+        if (more != 1 && yx_db_analyze_grown(credits->db, "credits") > 0)
             yx_debug(NULL, "statistics of grown tables renewed");
         bool busy = __atomic_load_n(s_sweeper.ingesting, __ATOMIC_RELAXED) != 0;
-        ms = n == LEDGER_SWEEP_BATCH && !busy ? SWEEP_AGAIN_MS : SWEEP_EVERY_MS;
+        ms = more == 1 && !busy ? SWEEP_AGAIN_MS : SWEEP_EVERY_MS;
     }
     return NULL;
 }
