@@ -64,11 +64,6 @@ PGresult *yx_db_query(PGconn *db, const char *sql, int nparams, const char *cons
     return s_checked(db, PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 0));
 }
 
-PGresult *yx_db_query_binary(PGconn *db, const char *sql, int nparams, const char *const *params)
-{
-    return s_checked(db, PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 1));
-}
-
 /* Binary values are big-endian; int8 and timestamptz are 8-byte integers, float8 IEEE 754. */
 static uint64_t s_be64(const PGresult *res, int row, int col)
 {
@@ -119,8 +114,8 @@ static uint64_t s_fnv1a(const char *s)
     return h;
 }
 
-PGresult *yx_db_query_prepared(PGconn *db, const char *sql, int nparams,
-                               const char *const *params)
+static PGresult *s_query_prepared(PGconn *db, const char *sql, int nparams,
+                                  const char *const *params, int result_format)
 {
     uint64_t hash = s_fnv1a(sql);
     int backend = PQbackendPID(db);
@@ -144,7 +139,18 @@ PGresult *yx_db_query_prepared(PGconn *db, const char *sql, int nparams,
         s_prepared[s_next_prepared++ % (sizeof s_prepared / sizeof *s_prepared)] =
             (prepared_t){db, backend, hash};
     }
-    return s_checked(db, PQexecPrepared(db, name, nparams, params, NULL, NULL, 0));
+    return s_checked(db, PQexecPrepared(db, name, nparams, params, NULL, NULL, result_format));
+}
+
+PGresult *yx_db_query_prepared(PGconn *db, const char *sql, int nparams,
+                               const char *const *params)
+{
+    return s_query_prepared(db, sql, nparams, params, 0);
+}
+
+PGresult *yx_db_query_binary(PGconn *db, const char *sql, int nparams, const char *const *params)
+{
+    return s_query_prepared(db, sql, nparams, params, 1);
 }
 
 int yx_db_exec(PGconn *db, const char *sql, int nparams, const char *const *params)

@@ -21,9 +21,9 @@ PGresult *yx_db_query(PGconn *db, const char *sql, int nparams, const char *cons
  * planning costs as much as running them. */
 PGresult *yx_db_query_prepared(PGconn *db, const char *sql, int nparams,
                                const char *const *params);
-/* Same, with the result in binary: for wide reads of many rows, whose times and numbers
- * cost more to print and parse as text than to fetch. Text columns read as usual; the
- * others with these (no NULL check: see PQgetisnull). */
+/* Same (prepared too), with the result in binary: for wide reads of many rows, whose times
+ * and numbers cost more to print and parse as text than to fetch. Text columns read as
+ * usual; the others with these (no NULL check: see PQgetisnull). */
 PGresult *yx_db_query_binary(PGconn *db, const char *sql, int nparams, const char *const *params);
 int64_t yx_db_int8(const PGresult *res, int row, int col);
 double yx_db_float8(const PGresult *res, int row, int col);

@@ -14,10 +14,10 @@ int program_load(credits_t *credits, const char *id, rules_program_t **out)
 {
     *out = NULL;
     const char *const params[] = {credits->county_id, id};
-    PGresult *res = yx_db_query(credits->db,
-                                "SELECT definition::text FROM credits.programs"
-                                " WHERE county_id = $1 AND id = $2",
-                                2, params);
+    PGresult *res = yx_db_query_prepared(credits->db,
+                                         "SELECT definition::text FROM credits.programs"
+                                         " WHERE county_id = $1 AND id = $2",
+                                         2, params);
     if (!res) return -1;
     if (PQntuples(res) == 0) {
         PQclear(res);
