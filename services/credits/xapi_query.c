@@ -26,6 +26,7 @@ typedef struct {
     char since[32], until[32];
     long limit;
     format_t format;
+    xapi_languages_t languages; /* for format=canonical */
     bool has_after;
     long long after;
     json_t *params; /* the filter as given: what a cursor carries */
@@ -331,12 +332,15 @@ static void s_send(request_t *req, Yx__CreditsReply *reply, const query_t *q, xa
 }
 
 /* One stored statement's text in the requested format. 0 or -1. */
-static int s_statement(xapi_buf_t *out, const char *text, format_t format)
+static int s_statement(xapi_buf_t *out, const char *text, const query_t *q)
 {
-    if (format != FORMAT_IDS) return xapi_buf_str(out, text); /* canonical: see README */
+    if (q->format == FORMAT_EXACT) return xapi_buf_str(out, text);
     json_t *st = json_loads(text, 0, NULL);
     if (!st) return -1;
-    xapi_format_ids(st);
+    if (q->format == FORMAT_IDS)
+        xapi_format_ids(st);
+    else
+        xapi_format_canonical(st, &q->languages);
     int rc = xapi_dump(out, st);
     json_decref(st);
     return rc;
@@ -369,7 +373,7 @@ static void s_single(request_t *req, Yx__CreditsReply *reply, const query_t *q)
                            q->statement_id ? "statementId" : "voidedStatementId", id);
     }
     xapi_buf_t json = {0};
-    if (s_statement(&json, PQgetvalue(res, 0, 0), q->format) < 0) {
+    if (s_statement(&json, PQgetvalue(res, 0, 0), q) < 0) {
         PQclear(res);
         xapi_buf_free(&json);
         return reply_error(req, reply, 500, "could not render the statement");
@@ -514,7 +518,7 @@ static void s_list(request_t *req, Yx__CreditsReply *reply, const query_t *q)
     int rc = xapi_buf_str(&json, "{\"statements\":[");
     for (int r = 0; r < shown; r++) {
         if (r) rc |= xapi_buf_str(&json, ",");
-        rc |= s_statement(&json, PQgetvalue(res, r, 1), q->format);
+        rc |= s_statement(&json, PQgetvalue(res, r, 1), q);
     }
     rc |= xapi_buf_str(&json, "],\"more\":\"");
     if (rows > shown) {
@@ -570,6 +574,7 @@ void xapi_get(request_t *req, const Yx__GetStatements *op, Yx__CreditsReply *rep
         }
     }
     q.params = params;
+    xapi_languages_parse(&q.languages, op->accept_language);
     if (s_parse(req, reply, &q, params) == 0) {
         if (q.statement_id || q.voided_id)
             s_single(req, reply, &q);

@@ -23,4 +23,16 @@ int xapi_cursor_decode(const char *cursor, json_t **params, long long *seq);
  * identifies them, in place. */
 void xapi_format_ids(json_t *statement);
 
+/* format=canonical (xapi_language.c): the reader's languages from Accept-Language, best
+ * first (the county's zh-CN when it says nothing), and every language map of a statement
+ * reduced, in place, to the one language that suits them best. */
+#define XAPI_MAX_LANGUAGES 16
+typedef struct {
+    char tags[XAPI_MAX_LANGUAGES][36];
+    double q[XAPI_MAX_LANGUAGES];
+    size_t count;
+} xapi_languages_t;
+void xapi_languages_parse(xapi_languages_t *langs, const char *header);
+void xapi_format_canonical(json_t *statement, const xapi_languages_t *langs);
+
 #endif

@@ -332,6 +332,9 @@ void yx_xapi_get_statements(yx_exchange_t *x)
     op.n_params = (size_t)n;
     op.params = params;
     op.version = version;
+    const char *languages =
+        evhttp_find_header(evhttp_request_get_input_headers(x->req), "Accept-Language");
+    if (languages) op.accept_language = (char *)languages;
     Yx__CreditsRequest cr = YX__CREDITS_REQUEST__INIT;
     cr.op_case = YX__CREDITS_REQUEST__OP_GET_STATEMENTS;
     cr.get_statements = &op;

@@ -170,6 +170,40 @@ def test_post_single_array_put_and_get():
        "the county sees every platform's statements about the agent")
 
 
+def test_canonical_format_keeps_the_readers_language():
+    cred, _, _ = yx.platform_key()
+    st = yx.statement(yx.mbox("lang-%s@x.example.cn" % yx.sfx()), "attended", "2015-10-10T10:00:00+08:00",
+                      sid=yx.new_uuid())
+    st["verb"]["display"] = {"en-US": "attended", "zh-CN": "参加了", "fr-FR": "a assisté"}
+    st["object"]["definition"] = {"name": {"en": "Lesson study", "zh-Hans": "课例研修"},
+                                  "description": {"en-US": "only English"}}
+    eq(yx.post_statements(cred, st)[0], 200, "POST a statement in three languages")
+    one = STATEMENTS + "?statementId=" + st["id"]
+
+    def fetch(fmt, languages=None):
+        headers = {"Accept-Language": languages} if languages is not None else None
+        r = yx.xapi("GET", one + "&format=" + fmt, None, cred, headers=headers)
+        eq(r[0], 200, "GET format=%s, Accept-Language %r (%r)" % (fmt, languages, r))
+        return r[2]["verb"]["display"], r[2]["object"]["definition"]
+
+    display, definition = fetch("exact", "en")
+    eq(display, st["verb"]["display"], "format=exact keeps every language")
+    display, definition = fetch("canonical", "en-GB, fr;q=0.5")
+    eq((display, definition["name"], definition["description"]),
+       ({"en-US": "attended"}, {"en": "Lesson study"}, {"en-US": "only English"}),
+       "en-GB reads en-US and en, the best it can")
+    display, definition = fetch("canonical", "fr-CA;q=0.8, de")
+    eq(display, {"fr-FR": "a assisté"}, "fr-CA reads fr-FR")
+    display, definition = fetch("canonical")
+    eq((display, definition["name"]), ({"zh-CN": "参加了"}, {"zh-Hans": "课例研修"}),
+       "no Accept-Language: the county's Chinese")
+    # the page of a filtered GET is filtered the same way
+    r = yx.xapi("GET", STATEMENTS + "?format=canonical&verb=" + yx.urlquote(st["verb"]["id"]) + "&agent="
+                + yx.urlquote(json.dumps(st["actor"])), None, cred, headers={"Accept-Language": "en"})
+    eq(r[0], 200, "filtered GET with format=canonical (%r)" % (r,))
+    eq([x["verb"]["display"] for x in r[2]["statements"]], [{"en-US": "attended"}], "the page, in English")
+
+
 def test_filtered_get_walks_more_to_the_end():
     cred, _, home = yx.platform_key()
     s = yx.sfx()

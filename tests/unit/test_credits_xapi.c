@@ -735,6 +735,61 @@ static void test_cursor_round_trip(void **state)
 
 /* ---- the JSON writer and format=ids ---------------------------------------------------- */
 
+/* format=canonical: the one language each map keeps, for a given Accept-Language. */
+static char *s_canonical(const char *statement, const char *accept_language)
+{
+    json_t *st = json_loads(statement, 0, NULL);
+    assert_non_null(st);
+    xapi_languages_t langs;
+    xapi_languages_parse(&langs, accept_language);
+    xapi_format_canonical(st, &langs);
+    char *text = json_dumps(st, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(st);
+    return text;
+}
+
+static void test_canonical_language_filtering(void **state)
+{
+    (void)state;
+    const char *st =
+        "{\"verb\":{\"id\":\"http://x.cn/v\",\"display\":{\"en-US\":\"attended\","
+        "\"zh-CN\":\"参加\",\"fr\":\"assisté\"}},"
+        "\"object\":{\"id\":\"http://x.cn/a\",\"definition\":{\"name\":{\"en-GB\":\"Maths\","
+        "\"zh-Hans\":\"数学\"},\"choices\":[{\"id\":\"c1\",\"description\":{\"en-US\":\"one\","
+        "\"und\":\"1\"}}]}},"
+        "\"context\":{\"contextActivities\":{\"parent\":[{\"id\":\"http://x.cn/p\","
+        "\"definition\":{\"description\":{\"de\":\"Kurs\",\"es\":\"curso\"}}}]}}}";
+    /* nothing said: the county's zh-CN, then any zh, then "und", then the smallest key */
+    char *out = s_canonical(st, NULL);
+    assert_non_null(strstr(out, "\"display\":{\"zh-CN\":\"参加\"}"));
+    assert_non_null(strstr(out, "\"name\":{\"zh-Hans\":\"数学\"}"));
+    assert_non_null(strstr(out, "\"description\":{\"und\":\"1\"}"));
+    assert_non_null(strstr(out, "\"description\":{\"de\":\"Kurs\"}"));
+    free(out);
+    /* q-values order the choice; "en" extends to en-US and en-GB; a lone map stays */
+    out = s_canonical(st, "fr;q=0.5, en;q=0.9, *;q=0.1");
+    assert_non_null(strstr(out, "\"display\":{\"en-US\":\"attended\"}"));
+    assert_non_null(strstr(out, "\"name\":{\"en-GB\":\"Maths\"}"));
+    assert_non_null(strstr(out, "\"description\":{\"en-US\":\"one\"}"));
+    free(out);
+    /* a longer tag falls back to its prefix (zh-Hans-CN → zh-Hans); q=0 means "not this" */
+    out = s_canonical(st, "en;q=0, zh-Hans-CN, es");
+    assert_non_null(strstr(out, "\"name\":{\"zh-Hans\":\"数学\"}"));
+    assert_non_null(strstr(out, "\"display\":{\"zh-CN\":\"参加\"}")); /* zh → zh-CN */
+    assert_non_null(strstr(out, "\"description\":{\"es\":\"curso\"}"));
+    assert_non_null(strstr(out, "\"description\":{\"und\":\"1\"}"));
+    free(out);
+    /* hostile headers: oversized tags and many items are skipped, never overflow */
+    char header[4096];
+    memset(header, 'a', sizeof header - 1);
+    header[sizeof header - 1] = '\0';
+    for (size_t i = 40; i < sizeof header - 1; i += 41)
+        header[i] = ',';
+    out = s_canonical(st, header);
+    assert_non_null(strstr(out, "\"display\":{\"en-US\":\"attended\"}")); /* smallest key */
+    free(out);
+}
+
 static void test_json_writer_keeps_numbers(void **state)
 {
     (void)state;
@@ -1358,6 +1413,7 @@ int main(void)
         cmocka_unit_test(test_same_statement),
         cmocka_unit_test(test_cursor_round_trip),
         cmocka_unit_test(test_json_writer_keeps_numbers),
+        cmocka_unit_test(test_canonical_language_filtering),
         cmocka_unit_test(test_format_ids),
         cmocka_unit_test_setup_teardown(test_db_post_retry_and_conflict, s_db_setup, s_db_teardown),
         cmocka_unit_test_setup_teardown(test_db_batch_refuses_whole_request, s_db_setup,
