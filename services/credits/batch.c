@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A batch holds at most this many requests, or this many bytes of request bodies (a proxy
  * for about 20,000 statements). */
@@ -65,13 +66,6 @@ struct batch {
 
 static void s_step(batch_t *self);
 
-/* Tells the rest of the service how much ingest is under way (credits_t.ingesting). */
-static void s_count(batch_t *self)
-{
-    size_t busy = self->count + self->n_flight + (self->stored_count - self->stored_head);
-    __atomic_store_n(&self->credits->ingesting, busy, __ATOMIC_RELAXED); /* the sweeper reads it */
-}
-
 static void s_on_io(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -86,7 +80,6 @@ static void s_answer_stored(batch_t *self, long long through)
            (through < 0 || self->stored[self->stored_head].seq <= through))
         pending_send(&self->stored[self->stored_head++].pending);
     if (self->stored_head == self->stored_count) self->stored_head = self->stored_count = 0;
-    s_count(self);
 }
 
 static void s_on_credited(void *arg, bool ok)
@@ -178,7 +171,6 @@ static void s_flush(evutil_socket_t fd, short what, void *arg)
         posts[self->n_flight] = q.post;
         self->flight[self->n_flight++] = q;
     }
-    s_count(self);
     self->write = xapi_write_start(self->credits, self->writer, posts, self->n_flight);
     if (self->write)
         s_step(self);
@@ -258,7 +250,9 @@ void batch_add(batch_t *self, pending_t *pending)
         return;
     }
     self->queue[(self->head + self->count++) % self->cap] = (queued_t){pending, post};
-    s_count(self);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    __atomic_store_n(&self->credits->ingest_at_s, (int64_t)now.tv_sec, __ATOMIC_RELAXED);
     if (!self->write && (!self->lingering || self->count >= BATCH_REQUESTS))
         event_active(self->flush, EV_TIMEOUT, 0);
 }

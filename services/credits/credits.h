@@ -18,7 +18,7 @@ typedef struct {
     struct event_base *base;
     directory_t *directory; /* the roster's teachers, cached (directory.h) */
     signer_t *signer;
-    size_t ingesting; /* statement requests queued, being stored or being credited (batch.c) */
+    int64_t ingest_at_s; /* when statements last came in, CLOCK_MONOTONIC (batch.c) */
 } credits_t;
 
 /* One request being answered. The arena lives until the reply is sent. */

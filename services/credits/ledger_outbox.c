@@ -94,7 +94,6 @@ static const char s_announce_sql[] =
     "                           'milestone', n.milestone, 'total_points', n.total_points)"
     "   FROM c, n";
 
-#define SCAN_IDS 100000 /* entries a sweep covers, at most */
 #define CHUNK 500       /* teachers an aggregate query evaluates */
 
 typedef struct {
@@ -248,7 +247,7 @@ static int s_pairs(credits_t *credits, yx_arena_t *arena, PGresult *res)
 
 /* One sweep: the pairs with new entries in the window, then standings made under rules
  * that changed since. *more: entries beyond the window are waiting. */
-static int s_sweep(credits_t *credits, yx_arena_t *arena, size_t *done, bool *more)
+static int s_sweep(credits_t *credits, yx_arena_t *arena, long window, size_t *done, bool *more)
 {
     PGconn *db = credits->db;
     const char *const county[] = {credits->county_id};
@@ -269,7 +268,7 @@ static int s_sweep(credits_t *credits, yx_arena_t *arena, size_t *done, bool *mo
     char *last = yx_arena_strdup(arena, PQgetvalue(res, 0, 0));
     PQclear(res);
     char scan[16], room[16];
-    snprintf(scan, sizeof scan, "%d", SCAN_IDS);
+    snprintf(scan, sizeof scan, "%ld", window);
     const char *const q[] = {credits->county_id, last, scan};
     if (!(res = yx_db_query(db, s_new_entries_sql, 3, q))) return -1;
     int rc = s_pairs(credits, arena, res);
@@ -293,7 +292,7 @@ static int s_sweep(credits_t *credits, yx_arena_t *arena, size_t *done, bool *mo
     return rc;
 }
 
-int ledger_sweep(credits_t *credits)
+int ledger_sweep(credits_t *credits, long window)
 {
     if (!credits->directory) return 0;
     directory_read_lock(credits->directory);
@@ -303,7 +302,7 @@ int ledger_sweep(credits_t *credits)
     yx_arena_t *arena = yx_arena_new();
     size_t done = 0;
     bool more = false;
-    int rc = arena && yx_db_begin(credits->db) == 0 ? s_sweep(credits, arena, &done, &more) : -1;
+    int rc = arena && yx_db_begin(credits->db) == 0 ? s_sweep(credits, arena, window, &done, &more) : -1;
     if (rc == 0)
         rc = yx_db_commit(credits->db);
     else if (PQtransactionStatus(credits->db) != PQTRANS_IDLE)
@@ -320,9 +319,12 @@ int ledger_sweep(credits_t *credits)
  * only the directory (read under its lock) and the ingest count with the event loop. */
 
 #define SWEEP_EVERY_MS 2000
-/* A full batch: more is waiting; while statements stream in, the sweep keeps to its usual
- * pace and leaves PostgreSQL to them. */
-#define SWEEP_AGAIN_MS 100
+#define SWEEP_AGAIN_MS 100 /* more is waiting */
+/* While statements stream in, PostgreSQL is theirs: the sweep waits, and only when they
+ * have streamed for this long does it take a small step (a teacher costs a few ms). */
+#define SWEEP_BUSY_EVERY_MS 60000
+#define WINDOW 100000     /* entries a sweep covers, at most */
+#define BUSY_WINDOW 2000
 
 static struct {
     pthread_t thread;
@@ -330,7 +332,7 @@ static struct {
     pthread_cond_t wake;
     bool started, stop;
     credits_t own; /* the service's context with the sweeper's connection */
-    const size_t *ingesting;
+    const int64_t *ingest_at_s;
 } s_sweeper = {.mutex = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 /* Waits ms, or until told to stop: false then. */
@@ -355,13 +357,21 @@ static bool s_wait(int ms)
 static void *s_sweeper_main(void *arg)
 {
     credits_t *credits = arg;
-    int ms = SWEEP_EVERY_MS;
+    int ms = SWEEP_EVERY_MS, waited = 0;
     while (s_wait(ms)) {
-        int more = ledger_sweep(credits);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        bool busy = now.tv_sec - __atomic_load_n(s_sweeper.ingest_at_s, __ATOMIC_RELAXED) <= 2;
+        waited = busy ? waited + ms : 0;
+        if (busy && waited < SWEEP_BUSY_EVERY_MS) {
+            ms = SWEEP_EVERY_MS;
+            continue;
+        }
+        waited = 0;
+        int more = ledger_sweep(credits, busy ? BUSY_WINDOW : WINDOW);
         /* the ledger and the statements grow fast at first: their plans need fresh statistics */
         if (more != 1 && yx_db_analyze_grown(credits->db, "credits") > 0)
             yx_debug(NULL, "statistics of grown tables renewed");
-        bool busy = __atomic_load_n(s_sweeper.ingesting, __ATOMIC_RELAXED) != 0;
         ms = more == 1 && !busy ? SWEEP_AGAIN_MS : SWEEP_EVERY_MS;
     }
     return NULL;
@@ -373,7 +383,7 @@ int ledger_sweep_start(credits_t *credits, const char *db_url)
     s_sweeper.own = *credits;
     s_sweeper.own.base = NULL; /* not the sweeper's to touch */
     s_sweeper.own.db = yx_db_connect(db_url);
-    s_sweeper.ingesting = &credits->ingesting;
+    s_sweeper.ingest_at_s = &credits->ingest_at_s;
     s_sweeper.stop = false;
     if (!s_sweeper.own.db) return -1;
     if (pthread_create(&s_sweeper.thread, NULL, s_sweeper_main, &s_sweeper.own) != 0) {
