@@ -47,6 +47,8 @@ static void s_route(request_t *req, const Yx__CreditsRequest *in, Yx__CreditsRep
         return s_ping(req, reply);
     case YX__CREDITS_REQUEST__OP_GET_STATEMENTS:
         return xapi_get(req, in->get_statements, reply);
+    case YX__CREDITS_REQUEST__OP_XAPI_DOCUMENT:
+        return xapi_document(req, in->xapi_document, reply);
     case YX__CREDITS_REQUEST__OP_LIST_UNMATCHED:
         return xapi_list_unmatched(req, in->list_unmatched, reply);
     case YX__CREDITS_REQUEST__OP_CREATE_PROGRAM:

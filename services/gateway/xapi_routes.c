@@ -7,6 +7,7 @@
 #include "http_util.h"
 #include "reply.h"
 #include "request.h"
+#include "xapi_request.h"
 #include "yx_text.h"
 
 #include <event2/buffer.h>
@@ -15,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VERSION_MAX 16
-#define PARAMS_MAX 32
+#define VERSION_MAX YX_XAPI_VERSION_MAX
+#define PARAMS_MAX YX_XAPI_PARAMS_MAX
 #define PARAM_NAME_MAX 64
 #define STATEMENT_ID_MAX 128
 
@@ -59,8 +60,7 @@ void yx_xapi_version_header(struct evhttp_request *req)
                       two ? "2.0.0" : "1.0.3");
 }
 
-/* The request's version, normalised, into out. NULL when answered 400. */
-static const char *s_version(yx_exchange_t *x, char out[VERSION_MAX])
+const char *yx_xapi_version(yx_exchange_t *x, char out[YX_XAPI_VERSION_MAX])
 {
     const char *given =
         evhttp_find_header(evhttp_request_get_input_headers(x->req), "X-Experience-API-Version");
@@ -233,7 +233,7 @@ static void s_store(yx_exchange_t *x, const char *version, const char *statement
 void yx_xapi_post_statements(yx_exchange_t *x)
 {
     char version[VERSION_MAX];
-    if (!s_version(x, version)) return;
+    if (!yx_xapi_version(x, version)) return;
     if (s_alternate_syntax(x)) {
         yx_reply_error(x, 400, "alternate request syntax not supported");
         return;
@@ -246,7 +246,7 @@ void yx_xapi_post_statements(yx_exchange_t *x)
 void yx_xapi_put_statement(yx_exchange_t *x)
 {
     char version[VERSION_MAX];
-    if (!s_version(x, version)) return;
+    if (!yx_xapi_version(x, version)) return;
     static const char *const allowed[] = {"statementId", NULL};
     if (s_only_params(x, allowed) < 0) return;
     char id[STATEMENT_ID_MAX + 1];
@@ -264,10 +264,10 @@ void yx_xapi_put_statement(yx_exchange_t *x)
 
 /* ---- reading statements -------------------------------------------------------------- */
 
-/* Decodes every parameter of query into entries (names and values in text). The number of
- * entries; -1 with *error the message, -2 with *error the name given twice. */
-static int s_decode_params(const char *query, Yx__GetStatements__ParamsEntry *entries, char *text,
-                           size_t cap, const char **error)
+/* Decodes every parameter of query into params (names and values in text). The number of
+ * parameters; -1 with *error the message, -2 with *error the name given twice. */
+static int s_decode_params(const char *query, yx_xapi_param_t *params, char *text, size_t cap,
+                           const char **error)
 {
     char *t = text, *end = text + cap;
     int n = 0;
@@ -277,8 +277,7 @@ static int s_decode_params(const char *query, Yx__GetStatements__ParamsEntry *en
             *error = "too many parameters";
             return -1;
         }
-        Yx__GetStatements__ParamsEntry *e = &entries[n];
-        *e = (Yx__GetStatements__ParamsEntry)YX__GET_STATEMENTS__PARAMS_ENTRY__INIT;
+        yx_xapi_param_t *e = &params[n];
         int name_len = yx_percent_decode(param.name, param.name_len, t, (size_t)(end - t), true);
         if (name_len <= 0 || name_len > PARAM_NAME_MAX || !yx_utf8_valid(t, (size_t)name_len)) {
             *error = "invalid query string";
@@ -294,7 +293,7 @@ static int s_decode_params(const char *query, Yx__GetStatements__ParamsEntry *en
         e->value = t;
         t += value_len + 1;
         for (int i = 0; i < n; i++)
-            if (strcmp(entries[i].key, e->key) == 0) {
+            if (strcmp(params[i].key, e->key) == 0) {
                 *error = e->key; /* named by the caller */
                 return -2;
             }
@@ -303,31 +302,44 @@ static int s_decode_params(const char *query, Yx__GetStatements__ParamsEntry *en
     return n;
 }
 
-void yx_xapi_get_statements(yx_exchange_t *x)
+int yx_xapi_params(yx_exchange_t *x, yx_xapi_param_t params[YX_XAPI_PARAMS_MAX], char **text)
 {
-    char version[VERSION_MAX];
-    if (!s_version(x, version)) return;
     const char *query = yx_req_query(x);
     /* Every decoded name and value fits in the query's own length plus terminators. */
     size_t cap = strlen(query) + 2 * PARAMS_MAX + 2;
-    char *text = malloc(cap);
-    if (!text) {
+    *text = malloc(cap);
+    if (!*text) {
         yx_reply_error(x, 500, "out of memory");
-        return;
+        return -1;
     }
-    Yx__GetStatements__ParamsEntry entries[PARAMS_MAX], *params[PARAMS_MAX];
     const char *error = NULL;
-    int n = s_decode_params(query, entries, text, cap, &error);
+    int n = s_decode_params(query, params, *text, cap, &error);
+    if (n == -2)
+        yx_reply_error(x, 400, "parameter %s given twice", error);
+    else if (n < 0)
+        yx_reply_error(x, 400, "%s", error);
     if (n < 0) {
-        if (n == -2)
-            yx_reply_error(x, 400, "parameter %s given twice", error);
-        else
-            yx_reply_error(x, 400, "%s", error);
-        free(text);
-        return;
+        free(*text);
+        *text = NULL;
     }
-    for (int i = 0; i < n; i++)
+    return n;
+}
+
+void yx_xapi_get_statements(yx_exchange_t *x)
+{
+    char version[VERSION_MAX];
+    if (!yx_xapi_version(x, version)) return;
+    yx_xapi_param_t decoded[PARAMS_MAX];
+    char *text;
+    int n = yx_xapi_params(x, decoded, &text);
+    if (n < 0) return;
+    Yx__GetStatements__ParamsEntry entries[PARAMS_MAX], *params[PARAMS_MAX];
+    for (int i = 0; i < n; i++) {
+        entries[i] = (Yx__GetStatements__ParamsEntry)YX__GET_STATEMENTS__PARAMS_ENTRY__INIT;
+        entries[i].key = decoded[i].key;
+        entries[i].value = decoded[i].value;
         params[i] = &entries[i];
+    }
     Yx__GetStatements op = YX__GET_STATEMENTS__INIT;
     op.n_params = (size_t)n;
     op.params = params;

@@ -1,0 +1,19 @@
+/* What the xAPI handlers share (xapi_routes.c): the version header and the query string. */
+#ifndef YX_XAPI_REQUEST_H
+#define YX_XAPI_REQUEST_H
+#include "gateway.h"
+
+#define YX_XAPI_VERSION_MAX 16
+#define YX_XAPI_PARAMS_MAX 32
+
+/* The request's X-Experience-API-Version, normalised, into out. NULL when answered 400. */
+const char *yx_xapi_version(yx_exchange_t *x, char out[YX_XAPI_VERSION_MAX]);
+
+/* Every parameter of the query string, decoded into *text (free it). The count, or -1 when
+ * answered 400 (undecodable, too many, one given twice). */
+typedef struct {
+    char *key, *value;
+} yx_xapi_param_t;
+int yx_xapi_params(yx_exchange_t *x, yx_xapi_param_t params[YX_XAPI_PARAMS_MAX], char **text);
+
+#endif
