@@ -147,6 +147,12 @@ static bool s_connection_ready(crediter_t *self)
     if (!yx_db_ensure(self->db)) return false;
     if (!self->prepared) {
         if (PQpipelineStatus(self->db) != PQ_PIPELINE_OFF) PQexitPipelineMode(self->db);
+        /* one plan for every round: PostgreSQL otherwise planned each round anew (its
+         * parameters make a custom plan look cheaper), a fifth of its time for small rounds */
+        if (yx_db_exec(self->db, "SET plan_cache_mode = force_generic_plan", 0, NULL) < 0) {
+            s_fail(self, PQerrorMessage(self->db));
+            return false;
+        }
         PGresult *res = PQprepare(self->db, PENDING_NAME, ledger_pending_sql, 0, NULL);
         self->prepared = PQresultStatus(res) == PGRES_COMMAND_OK;
         if (!self->prepared) s_fail(self, PQresultErrorMessage(res));
