@@ -43,6 +43,7 @@ typedef struct {
     bool held;                  /* a heap copy kept while a service answers */
     double started;             /* monotonic seconds */
     const yx_key_t *key;        /* valid during dispatch only: a reload frees it */
+    const char *query;          /* the query string when not the URI's (during dispatch only) */
     char request_id[YX_REQUEST_ID_MAX + 1];
     char id[YX_PATH_ID_MAX + 1];  /* the decoded first {id} of the path, "" when none */
     char id2[YX_PATH_ID_MAX + 1]; /* the second {id} (programs/{id}/teachers/{id}/...) */

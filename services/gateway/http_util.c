@@ -98,6 +98,27 @@ int yx_query_param(const char *query, const char *name, char *out, size_t cap)
     return 0;
 }
 
+bool yx_query_next(const char **query, yx_query_pair_t *pair)
+{
+    const char *p = *query;
+    while (*p == '&')
+        p++;
+    if (!*p) return false;
+    size_t len = strcspn(p, "&");
+    const char *eq = memchr(p, '=', len);
+    pair->name = p;
+    pair->name_len = eq ? (size_t)(eq - p) : len;
+    pair->value = eq ? eq + 1 : p + len;
+    pair->value_len = eq ? len - pair->name_len - 1 : 0;
+    *query = p + len;
+    return true;
+}
+
+bool yx_query_pair_is(const yx_query_pair_t *pair, const char *name)
+{
+    return pair->name_len == strlen(name) && memcmp(pair->name, name, pair->name_len) == 0;
+}
+
 bool yx_peer_is_loopback(struct evhttp_request *req)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);

@@ -20,6 +20,15 @@ int yx_percent_decode(const char *s, size_t n, char *out, size_t cap, bool plus_
 /* Finds name in a query string and decodes its value into out.
  * Returns 1 found, 0 absent, -1 malformed or too long. */
 int yx_query_param(const char *query, const char *name, char *out, size_t cap);
+/* One name=value pair of a query string or form body, still %-encoded. */
+typedef struct {
+    const char *name, *value;
+    size_t name_len, value_len;
+} yx_query_pair_t;
+/* The next pair of *query (empty pairs skipped), moving *query past it. false at the end. */
+bool yx_query_next(const char **query, yx_query_pair_t *pair);
+/* Whether the pair's (still encoded) name is exactly name. */
+bool yx_query_pair_is(const yx_query_pair_t *pair, const char *name);
 /* True when the peer connected from a loopback address. */
 bool yx_peer_is_loopback(struct evhttp_request *req);
 

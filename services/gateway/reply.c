@@ -109,6 +109,7 @@ yx_exchange_t *yx_exchange_hold(const yx_exchange_t *x)
     *held = *x;
     held->held = true;
     held->key = NULL;
+    held->query = NULL;
     struct evhttp_connection *evcon = evhttp_request_get_connection(held->req);
     if (evcon) evhttp_connection_set_closecb(evcon, s_on_close, held);
     return held;

@@ -12,6 +12,7 @@
 
 const char *yx_req_query(const yx_exchange_t *x)
 {
+    if (x->query) return x->query;
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(x->req);
     const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
     return query ? query : "";

@@ -6,10 +6,12 @@
 #include "handlers.h"
 #include "http_util.h"
 #include "reply.h"
+#include "xapi_request.h"
 #include "yx_text.h"
 
 #include <event2/http.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ROLE(r) (1u << YX__ROLE__ROLE_##r)
@@ -177,6 +179,8 @@ static void s_not_found(yx_exchange_t *x, const char *path, enum evhttp_cmd_type
     yx_reply_error(x, 405, "method %s not allowed here", yx_method_name(method));
 }
 
+static void s_dispatch(yx_exchange_t *x, const char *path, enum evhttp_cmd_type method);
+
 void yx_router_dispatch(struct evhttp_request *req, void *arg)
 {
     yx_exchange_t x = {.gw = arg, .req = req, .route = NROUTES, .started = yx_now()};
@@ -188,48 +192,64 @@ void yx_router_dispatch(struct evhttp_request *req, void *arg)
     if (!path || !*path) path = "/";
     enum evhttp_cmd_type method = evhttp_request_get_command(req);
     x.method = (int)method;
+    char *query = NULL;
+    if (strncmp(path, "/xapi/", 6) == 0) {
+        yx_xapi_version_header(req);
+        int alternate = yx_xapi_alternate(&x, &method, &query);
+        if (alternate < 0) return;
+        if (alternate) {
+            x.method = (int)method;
+            x.query = query;
+            yx_xapi_version_header(req); /* the form's version header */
+        }
+    }
+    s_dispatch(&x, path, method);
+    free(query);
+}
+
+static void s_dispatch(yx_exchange_t *x, const char *path, enum evhttp_cmd_type method)
+{
+    struct evhttp_request *req = x->req;
     /* HEAD is GET without a body; libevent drops the body for it. */
     enum evhttp_cmd_type as = method == EVHTTP_REQ_HEAD ? EVHTTP_REQ_GET : method;
-    if (strncmp(path, "/xapi/", 6) == 0) yx_xapi_version_header(req);
-
     s_span_t ids[YX_ROUTE_IDS];
     for (int i = 0; i < NROUTES; i++)
         if (s_routes[i].method == as && s_match(s_routes[i].pattern, path, ids)) {
-            x.route = i;
+            x->route = i;
             break;
         }
-    if (x.route == NROUTES) {
-        s_not_found(&x, path, method);
+    if (x->route == NROUTES) {
+        s_not_found(x, path, method);
         return;
     }
-    const yx_route_t *route = &s_routes[x.route];
-    if ((ids[0].len && s_path_id(&x, &ids[0], x.id) < 0) ||
-        (ids[1].len && s_path_id(&x, &ids[1], x.id2) < 0))
+    const yx_route_t *route = &s_routes[x->route];
+    if ((ids[0].len && s_path_id(x, &ids[0], x->id) < 0) ||
+        (ids[1].len && s_path_id(x, &ids[1], x->id2) < 0))
         return;
     if ((route->flags & YX_ROUTE_LOOPBACK) && !yx_peer_is_loopback(req)) {
-        yx_reply_error(&x, 403, "only from loopback");
+        yx_reply_error(x, 403, "only from loopback");
         return;
     }
     if (route->roles) {
-        if (!yx_keys_loaded(x.gw->keys)) {
-            yx_reply_error(&x, 503, "key store not loaded yet");
+        if (!yx_keys_loaded(x->gw->keys)) {
+            yx_reply_error(x, 503, "key store not loaded yet");
             return;
         }
         const char *authorization =
             evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
         if (!authorization) {
-            s_unauthorized(&x, "missing credentials");
+            s_unauthorized(x, "missing credentials");
             return;
         }
-        x.key = yx_auth_check(x.gw->keys, authorization);
-        if (!x.key) {
-            s_unauthorized(&x, "invalid credentials");
+        x->key = yx_auth_check(x->gw->keys, authorization);
+        if (!x->key) {
+            s_unauthorized(x, "invalid credentials");
             return;
         }
-        if (!(route->roles & (1u << x.key->role))) {
-            yx_reply_error(&x, 403, "this key's role may not use %s", route->pattern);
+        if (!(route->roles & (1u << x->key->role))) {
+            yx_reply_error(x, 403, "this key's role may not use %s", route->pattern);
             return;
         }
     }
-    route->handler(&x);
+    route->handler(x);
 }

@@ -22,7 +22,7 @@ static void s_document(yx_exchange_t *x, const char *resource)
     struct evkeyvalq *headers = evhttp_request_get_input_headers(x->req);
     Yx__XapiDocument op = YX__XAPI_DOCUMENT__INIT;
     op.resource = (char *)resource;
-    op.method = (char *)yx_method_name(evhttp_request_get_command(x->req));
+    op.method = (char *)yx_method_name((enum evhttp_cmd_type)x->method);
     struct evbuffer *in = evhttp_request_get_input_buffer(x->req);
     size_t len = evbuffer_get_length(in);
     if (len > DOCUMENT_BODY_MAX) {

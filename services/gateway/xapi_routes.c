@@ -52,6 +52,7 @@ static const char *s_version_parse(const char *given, char out[VERSION_MAX])
 
 void yx_xapi_version_header(struct evhttp_request *req)
 {
+    evhttp_remove_header(evhttp_request_get_output_headers(req), "X-Experience-API-Version");
     const char *given =
         evhttp_find_header(evhttp_request_get_input_headers(req), "X-Experience-API-Version");
     char version[VERSION_MAX];
@@ -78,42 +79,15 @@ const char *yx_xapi_version(yx_exchange_t *x, char out[YX_XAPI_VERSION_MAX])
 
 /* ---- query strings ---------------------------------------------------------------- */
 
-typedef struct {
-    const char *name, *value;
-    size_t name_len, value_len;
-} s_param_t;
-
-/* The next name=value pair of *query (empty pairs skipped). false at the end. */
-static bool s_next_param(const char **query, s_param_t *param)
-{
-    const char *p = *query;
-    while (*p == '&')
-        p++;
-    if (!*p) return false;
-    size_t len = strcspn(p, "&");
-    const char *eq = memchr(p, '=', len);
-    param->name = p;
-    param->name_len = eq ? (size_t)(eq - p) : len;
-    param->value = eq ? eq + 1 : p + len;
-    param->value_len = eq ? len - param->name_len - 1 : 0;
-    *query = p + len;
-    return true;
-}
-
-static bool s_param_is(const s_param_t *param, const char *name)
-{
-    return param->name_len == strlen(name) && memcmp(param->name, name, param->name_len) == 0;
-}
-
 /* The first parameter of the query not in allowed (NULL-ended), decoded into out; 0 when
  * every one is allowed. -1: the name cannot be decoded. */
 static int s_unknown_param(const char *query, const char *const *allowed, char *out, size_t cap)
 {
-    s_param_t param;
-    while (s_next_param(&query, &param)) {
+    yx_query_pair_t param;
+    while (yx_query_next(&query, &param)) {
         bool known = false;
         for (const char *const *a = allowed; *a && !known; a++)
-            known = s_param_is(&param, *a);
+            known = yx_query_pair_is(&param, *a);
         if (known) continue;
         if (yx_percent_decode(param.name, param.name_len, out, cap, true) < 0 ||
             !yx_utf8_valid(out, strlen(out)))
@@ -121,15 +95,6 @@ static int s_unknown_param(const char *query, const char *const *allowed, char *
         return 1;
     }
     return 0;
-}
-
-/* POST /xapi/statements?method=... with a form body (IE 8/9's cross-domain requests). */
-static bool s_alternate_syntax(yx_exchange_t *x)
-{
-    static const char *const form[] = {"application/x-www-form-urlencoded", NULL};
-    char method[16];
-    return yx_query_param(yx_req_query(x), "method", method, sizeof method) != 0 ||
-           yx_req_content_type_in(x, form, false);
 }
 
 /* 400 for parameters the resource does not define (xAPI: MUST reject). 0 ok, -1 answered. */
@@ -234,10 +199,6 @@ void yx_xapi_post_statements(yx_exchange_t *x)
 {
     char version[VERSION_MAX];
     if (!yx_xapi_version(x, version)) return;
-    if (s_alternate_syntax(x)) {
-        yx_reply_error(x, 400, "alternate request syntax not supported");
-        return;
-    }
     static const char *const none[] = {NULL};
     if (s_only_params(x, none) < 0) return;
     s_store(x, version, NULL);
@@ -271,8 +232,8 @@ static int s_decode_params(const char *query, yx_xapi_param_t *params, char *tex
 {
     char *t = text, *end = text + cap;
     int n = 0;
-    s_param_t param;
-    while (s_next_param(&query, &param)) {
+    yx_query_pair_t param;
+    while (yx_query_next(&query, &param)) {
         if (n == PARAMS_MAX) {
             *error = "too many parameters";
             return -1;
