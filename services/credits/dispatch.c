@@ -6,6 +6,7 @@
 
 #include <malloc.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/time.h>
 
 /* Above this, a request or answer gives its memory back to the system afterwards. */
@@ -48,6 +49,9 @@ static void s_route(request_t *req, const Yx__CreditsRequest *in, Yx__CreditsRep
     case YX__CREDITS_REQUEST__OP_GET_STATEMENTS:
         return xapi_get(req, in->get_statements, reply);
     case YX__CREDITS_REQUEST__OP_XAPI_DOCUMENT:
+        if (strcmp(in->xapi_document->resource, "activity") == 0 ||
+            strcmp(in->xapi_document->resource, "agent") == 0)
+            return xapi_object(req, in->xapi_document, reply);
         return xapi_document(req, in->xapi_document, reply);
     case YX__CREDITS_REQUEST__OP_LIST_UNMATCHED:
         return xapi_list_unmatched(req, in->list_unmatched, reply);

@@ -12,6 +12,8 @@ void xapi_get(request_t *req, const Yx__GetStatements *op, Yx__CreditsReply *rep
 void xapi_list_unmatched(request_t *req, const Yx__ListUnmatched *op, Yx__CreditsReply *reply);
 /* The state, activity profile and agent profile resources (xapi_documents.c). */
 void xapi_document(request_t *req, const Yx__XapiDocument *op, Yx__CreditsReply *reply);
+/* The activities and agents resources, read from the statements (xapi_objects.c). */
+void xapi_object(request_t *req, const Yx__XapiDocument *op, Yx__CreditsReply *reply);
 /* After the directory learned teachers: match stored unmatched statements, credit them. */
 void xapi_rematch(credits_t *credits);
 

@@ -62,18 +62,11 @@ static int s_parse(doc_t *d)
         return reply_error(d->req, d->reply, 400, "activityId: an IRI is required"), -1;
     d->agent_key = "";
     if (s_has_agent[d->kind]) {
-        const char *text = s_param(op, "agent");
-        json_error_t jerr;
         xapi_error_t err;
-        json_t *agent = text ? json_loads(text, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-        if (!agent)
-            return reply_error(d->req, d->reply, 400, "agent: %s",
-                               text ? jerr.text : "an Agent (JSON) is required"),
-                   -1;
-        int rc = xapi_validate_agent_param(agent, &err);
-        if (rc == 0) d->agent_key = xapi_agent_key(d->req->arena, agent);
+        json_t *agent = xapi_agent_param(s_param(op, "agent"), &err);
+        if (!agent) return reply_error(d->req, d->reply, 400, "%s: %s", err.path, err.reason), -1;
+        d->agent_key = xapi_agent_key(d->req->arena, agent);
         json_decref(agent);
-        if (rc < 0) return reply_error(d->req, d->reply, 400, "%s: %s", err.path, err.reason), -1;
     }
     d->registration = d->kind == STATE ? s_param(op, "registration") : NULL;
     if (d->registration && !xapi_is_uuid(d->registration))

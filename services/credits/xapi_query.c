@@ -207,17 +207,11 @@ static int s_param(request_t *req, Yx__CreditsReply *reply, query_t *q, const ch
             return reply_error(req, reply, 400, "%s: must be a UUID", name), -1;
         *(name[0] == 's' ? &q->statement_id : &q->voided_id) = value;
     } else if (strcmp(name, "agent") == 0) {
-        json_error_t jerr;
         xapi_error_t err;
-        json_t *agent = json_loads(value, JSON_REJECT_DUPLICATES, &jerr);
-        if (!agent) return reply_error(req, reply, 400, "agent: not valid JSON: %s", jerr.text), -1;
-        int rc = xapi_validate_agent_param(agent, &err);
-        if (rc == 0)
-            q->agent_key = xapi_agent_key(req->arena, agent);
-        else
-            reply_error(req, reply, 400, "%s: %s", err.path, err.reason);
+        json_t *agent = xapi_agent_param(value, &err);
+        if (!agent) return reply_error(req, reply, 400, "%s: %s", err.path, err.reason), -1;
+        q->agent_key = xapi_agent_key(req->arena, agent);
         json_decref(agent);
-        if (rc < 0) return -1;
     } else if (strcmp(name, "verb") == 0 || strcmp(name, "activity") == 0) {
         if (!xapi_is_iri(value))
             return reply_error(req, reply, 400, "%s: must be an IRI with a scheme", name), -1;

@@ -1045,14 +1045,27 @@ int xapi_validate_statement(json_t *statement, const char *path, int major, xapi
     return !ok ? -1 : v.normalised ? 1 : 0;
 }
 
-int xapi_validate_agent_param(json_t *agent, xapi_error_t *err)
+json_t *xapi_agent_param(const char *text, xapi_error_t *err)
 {
     vctx_t v = {.err = err, .major = 1};
     s_push(&v, "agent");
-    if (!s_actor(&v, agent)) return -1;
+    json_error_t jerr;
+    json_t *agent = text ? json_loads(text, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    if (!agent) {
+        if (text)
+            s_fail(&v, "not valid JSON: %s", jerr.text);
+        else
+            s_fail(&v, "an Agent (JSON) is required");
+        return NULL;
+    }
+    if (!s_actor(&v, agent)) {
+        json_decref(agent);
+        return NULL;
+    }
     if (!s_ifi_count(agent)) {
         s_fail(&v, "must be an Agent or an identified Group (an anonymous Group matches nothing)");
-        return -1;
+        json_decref(agent);
+        return NULL;
     }
-    return 0;
+    return agent;
 }

@@ -25,8 +25,9 @@ typedef struct {
  * filled. */
 int xapi_validate_statement(json_t *statement, const char *path, int major, xapi_error_t *err);
 
-/* An Agent or Identified Group given as the `agent` query parameter. 0 or -1. */
-int xapi_validate_agent_param(json_t *agent, xapi_error_t *err);
+/* The `agent` query parameter (JSON text): an Agent or Identified Group, parsed and checked.
+ * A new reference, or NULL with *err filled ("agent" / why). */
+json_t *xapi_agent_param(const char *text, xapi_error_t *err);
 
 /* Formats, as the specification uses them. */
 bool xapi_is_uuid(const char *s);

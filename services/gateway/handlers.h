@@ -20,10 +20,13 @@ void yx_xapi_post_statements(yx_exchange_t *x);
 void yx_xapi_put_statement(yx_exchange_t *x);
 void yx_xapi_get_statements(yx_exchange_t *x);
 void yx_xapi_about(yx_exchange_t *x);
-/* The document resources, every method (xapi_documents.c). */
+/* The document resources, every method, and the activities and agents resources (GET)
+ * (xapi_documents.c). */
 void yx_xapi_state(yx_exchange_t *x);
 void yx_xapi_activity_profile(yx_exchange_t *x);
 void yx_xapi_agent_profile(yx_exchange_t *x);
+void yx_xapi_activity(yx_exchange_t *x);
+void yx_xapi_agent(yx_exchange_t *x);
 /* Every response under /xapi/ carries X-Experience-API-Version: 2.0.0 when the request asked
  * for 2.0, else 1.0.3. Called by the router before anything can answer. */
 void yx_xapi_version_header(struct evhttp_request *req);

@@ -36,6 +36,8 @@ static const yx_route_t s_routes[] = {
     {EVHTTP_REQ_POST, "/xapi/statements", XAPI, 0, yx_xapi_post_statements},
     {EVHTTP_REQ_PUT, "/xapi/statements", XAPI, 0, yx_xapi_put_statement},
     {EVHTTP_REQ_GET, "/xapi/statements", XAPI, 0, yx_xapi_get_statements},
+    {EVHTTP_REQ_GET, "/xapi/activities", XAPI, 0, yx_xapi_activity},
+    {EVHTTP_REQ_GET, "/xapi/agents", XAPI, 0, yx_xapi_agent},
     {EVHTTP_REQ_GET, "/xapi/activities/state", XAPI, 0, yx_xapi_state},
     {EVHTTP_REQ_PUT, "/xapi/activities/state", XAPI, 0, yx_xapi_state},
     {EVHTTP_REQ_POST, "/xapi/activities/state", XAPI, 0, yx_xapi_state},

@@ -1,5 +1,5 @@
 /* The xAPI document resources: /xapi/activities/state, /xapi/activities/profile and
- * /xapi/agents/profile, every method. The gateway checks the version header and decodes
+ * /xapi/agents/profile, every method; and /xapi/activities and /xapi/agents (GET). The gateway checks the version header and decodes
  * the query; the credits service checks the rest (xapi_documents.c there). */
 #include "credits_call.h"
 #include "handlers.h"
@@ -72,4 +72,14 @@ void yx_xapi_activity_profile(yx_exchange_t *x)
 void yx_xapi_agent_profile(yx_exchange_t *x)
 {
     s_document(x, "agent_profile");
+}
+
+void yx_xapi_activity(yx_exchange_t *x)
+{
+    s_document(x, "activity");
+}
+
+void yx_xapi_agent(yx_exchange_t *x)
+{
+    s_document(x, "agent");
 }

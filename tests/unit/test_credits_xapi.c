@@ -544,14 +544,18 @@ static void test_agent_parameter(void **state)
 {
     (void)state;
     xapi_error_t err;
-    json_t *agent =
-        json_loads("{\"objectType\":\"Group\",\"member\":[{\"mbox\":\"mailto:a@b.c\"}]}", 0, NULL);
-    assert_int_equal(xapi_validate_agent_param(agent, &err), -1);
+    assert_null(xapi_agent_param("{\"objectType\":\"Group\",\"member\":[{\"mbox\":\"mailto:a@b.c\"}]}",
+                                 &err));
     assert_non_null(strstr(err.reason, "anonymous Group"));
-    json_decref(agent);
-    agent =
-        json_loads("{\"account\":{\"homePage\":\"http://x.com\",\"name\":\"1625378\"}}", 0, NULL);
-    assert_int_equal(xapi_validate_agent_param(agent, &err), 0);
+    assert_null(xapi_agent_param("{\"mbox\":", &err));
+    assert_string_equal(err.path, "agent");
+    assert_non_null(strstr(err.reason, "not valid JSON"));
+    assert_null(xapi_agent_param(NULL, &err));
+    assert_null(xapi_agent_param("{\"mbox\":\"a@b.c\"}", &err));
+    assert_string_equal(err.path, "agent.mbox");
+    json_t *agent =
+        xapi_agent_param("{\"account\":{\"homePage\":\"http://x.com\",\"name\":\"1625378\"}}", &err);
+    assert_non_null(agent);
     yx_arena_t *arena = yx_arena_new();
     assert_string_equal(xapi_agent_key(arena, agent), "account:http://x.com|1625378");
     json_decref(agent);
