@@ -77,6 +77,10 @@ shared_buffers = 256MB
 # benchmarks must measure durable commits
 fsync = on
 synchronous_commit = on
+# checkpoints far apart: every page an ingest touches first after a checkpoint is written
+# to the WAL whole, and at the default 1 GB a checkpoint came every 20 s of steady ingest
+max_wal_size = 4GB
+checkpoint_timeout = 15min
 logging_collector = off
 log_line_prefix = '%m [%p] %q%u@%d '
 log_min_duration_statement = 1000
