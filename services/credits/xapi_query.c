@@ -5,6 +5,7 @@
  * through voidedStatementId, and a platform sees only what it sent. */
 #include "xapi_query.h"
 #include "ops.h"
+#include "xapi_attachments.h"
 #include "xapi_store.h"
 #include "xapi_validate.h"
 #include "yx_db.h"
@@ -298,9 +299,10 @@ static const char *s_consistent_through(request_t *req)
     return through;
 }
 
-/* The document, as JSON or as the multipart form attachments=true asks for (no attachment
- * parts follow: only attachments with a fileUrl are ever stored). */
-static void s_send(request_t *req, Yx__CreditsReply *reply, const query_t *q, xapi_buf_t *json)
+/* The document, as JSON or as the multipart form attachments=true asks for: the statements,
+ * then the stored content of each attachment they name (hashes). */
+static void s_send(request_t *req, Yx__CreditsReply *reply, const query_t *q, xapi_buf_t *json,
+                   yx_pgarray_t *hashes)
 {
     if (!q->attachments) {
         reply_text(req, reply, 200, "application/json", json->data, json->len);
@@ -315,22 +317,33 @@ static void s_send(request_t *req, Yx__CreditsReply *reply, const query_t *q, xa
     xapi_buf_str(&body, "--");
     xapi_buf_str(&body, boundary);
     xapi_buf_str(&body, "\r\nContent-Type: application/json\r\n\r\n");
-    xapi_buf_add(&body, json->data, json->len);
-    xapi_buf_str(&body, "\r\n--");
-    xapi_buf_str(&body, boundary);
-    xapi_buf_str(&body, "--\r\n");
+    int rc = xapi_buf_add(&body, json->data, json->len) |
+             xapi_parts_append(req->credits->db, req->credits->county_id, hashes, &body,
+                               boundary) |
+             xapi_buf_str(&body, "\r\n--") | xapi_buf_str(&body, boundary) |
+             xapi_buf_str(&body, "--\r\n");
+    if (rc) {
+        xapi_buf_free(&body);
+        return reply_error(req, reply, 503, "could not read the attachments");
+    }
     reply_text(req, reply, 200,
                yx_arena_printf(req->arena, "multipart/mixed; boundary=%s", boundary), body.data,
                body.len);
     xapi_buf_free(&body);
 }
 
-/* One stored statement's text in the requested format. 0 or -1. */
-static int s_statement(xapi_buf_t *out, const char *text, const query_t *q)
+/* One stored statement's text in the requested format; with attachments=true the SHA-2 of
+ * its attachments go to hashes. 0 or -1. */
+static int s_statement(xapi_buf_t *out, const char *text, const query_t *q, yx_pgarray_t *hashes)
 {
-    if (q->format == FORMAT_EXACT) return xapi_buf_str(out, text);
+    if (q->format == FORMAT_EXACT && !q->attachments) return xapi_buf_str(out, text);
     json_t *st = json_loads(text, 0, NULL);
     if (!st) return -1;
+    if (q->attachments) xapi_attachment_hashes(st, hashes);
+    if (q->format == FORMAT_EXACT) {
+        json_decref(st);
+        return xapi_buf_str(out, text);
+    }
     if (q->format == FORMAT_IDS)
         xapi_format_ids(st);
     else
@@ -367,14 +380,17 @@ static void s_single(request_t *req, Yx__CreditsReply *reply, const query_t *q)
                            q->statement_id ? "statementId" : "voidedStatementId", id);
     }
     xapi_buf_t json = {0};
-    if (s_statement(&json, PQgetvalue(res, 0, 0), q) < 0) {
-        PQclear(res);
-        xapi_buf_free(&json);
-        return reply_error(req, reply, 500, "could not render the statement");
+    yx_pgarray_t hashes;
+    yx_pgarray_init(&hashes);
+    if (s_statement(&json, PQgetvalue(res, 0, 0), q, &hashes) < 0) {
+        reply_error(req, reply, 500, "could not render the statement");
+    } else {
+        reply_header(req, reply, "Last-Modified",
+                     yx_arena_strdup(req->arena, PQgetvalue(res, 0, 3)));
+        s_send(req, reply, q, &json, &hashes);
     }
-    reply_header(req, reply, "Last-Modified", yx_arena_strdup(req->arena, PQgetvalue(res, 0, 3)));
     PQclear(res);
-    s_send(req, reply, q, &json);
+    yx_pgarray_free(&hashes);
     xapi_buf_free(&json);
 }
 
@@ -509,10 +525,12 @@ static void s_list(request_t *req, Yx__CreditsReply *reply, const query_t *q)
     if (!res) return reply_error(req, reply, 503, "could not read statements");
     int rows = PQntuples(res), shown = rows > q->limit ? (int)q->limit : rows;
     xapi_buf_t json = {0};
+    yx_pgarray_t hashes;
+    yx_pgarray_init(&hashes);
     int rc = xapi_buf_str(&json, "{\"statements\":[");
     for (int r = 0; r < shown; r++) {
         if (r) rc |= xapi_buf_str(&json, ",");
-        rc |= s_statement(&json, PQgetvalue(res, r, 1), q);
+        rc |= s_statement(&json, PQgetvalue(res, r, 1), q, &hashes);
     }
     rc |= xapi_buf_str(&json, "],\"more\":\"");
     if (rows > shown) {
@@ -525,7 +543,8 @@ static void s_list(request_t *req, Yx__CreditsReply *reply, const query_t *q)
     if (rc)
         reply_error(req, reply, 500, "could not render the statements");
     else
-        s_send(req, reply, q, &json);
+        s_send(req, reply, q, &json, &hashes);
+    yx_pgarray_free(&hashes);
     xapi_buf_free(&json);
 }
 

@@ -11,6 +11,7 @@
 #include "xapi_store.h"
 #include "ledger.h"
 #include "ops.h"
+#include "xapi_attachments.h"
 #include "xapi_validate.h"
 #include "yx_copy.h"
 #include "yx_db.h"
@@ -61,6 +62,9 @@ struct xapi_post {
     item_t *items;
     size_t count;
     yx_strmap_t *by_id; /* this request's statements */
+    const uint8_t *json; /* the statements: the body, or its first part */
+    size_t json_len;
+    xapi_parts_t parts; /* the attachments' parts of a multipart/mixed body */
     bool is_array, is_put;
     bool prepared;      /* passed every check that needs no database */
     bool refused;       /* refused inside the transaction (409, 400, 403) */
@@ -641,8 +645,8 @@ static int s_complete(post_t *p, size_t i, json_t *authority, const char *author
  * of an array is an object), so each can be stored as the client wrote it. 0 or -1. */
 static int s_ranges(post_t *p)
 {
-    const char *text = (const char *)p->op->body.data;
-    size_t len = p->op->body.len, k = 0, start = 0;
+    const char *text = (const char *)p->json;
+    size_t len = p->json_len, k = 0, start = 0;
     int depth = p->is_array ? 0 : 1; /* a single statement is the element itself */
     bool in_string = false;
     for (size_t i = 0; i < len; i++) {
@@ -678,8 +682,17 @@ static void s_prepare(post_t *p, credits_t *credits)
         return s_refuse(p, 403, "", "only a platform's key may send statements");
     if (p->is_put && !xapi_is_uuid(op->statement_id))
         return s_refuse(p, 400, "statementId", "must be a UUID");
+    p->json = op->body.data;
+    p->json_len = op->body.len;
+    if (op->content_type && *op->content_type) {
+        if (!multipart_is_mixed(op->content_type))
+            return s_refuse(p, 400, "", "Content-Type must be application/json or multipart/mixed");
+        const char *why = xapi_parts_read(p->req->arena, op->content_type, op->body.data,
+                                          op->body.len, &p->json, &p->json_len, &p->parts);
+        if (why) return s_refuse(p, 400, "", why);
+    }
     json_error_t jerr;
-    p->root = json_loadb((const char *)op->body.data, op->body.len, JSON_REJECT_DUPLICATES, &jerr);
+    p->root = json_loadb((const char *)p->json, p->json_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!p->root)
         return s_refuse(p, 400, "",
                         yx_arena_printf(p->req->arena,
@@ -709,7 +722,14 @@ static void s_prepare(post_t *p, credits_t *credits)
             s_refuse(p, 400, yx_arena_strdup(p->req->arena, err.path),
                      yx_arena_strdup(p->req->arena, err.reason));
         it->rewrite = rc > 0;
+        const char *where = "", *why = rc < 0 ? NULL
+                                              : xapi_attachments_match(p->req->arena, it->json,
+                                                                       s_path(p, i), &p->parts,
+                                                                       major, &where);
+        if (why) s_refuse(p, 400, where, why);
     }
+    const char *unused = p->prepared ? xapi_parts_unused(p->req->arena, &p->parts) : NULL;
+    if (unused) s_refuse(p, 400, "", unused);
     if (!p->prepared) {
         if (p->problems > 1)
             p->reply->status->message = yx_arena_printf(p->req->arena, "%s (and %u more problems)",
@@ -1068,6 +1088,10 @@ static store_rc_t s_write_end(xapi_write_t *w)
         snprintf(seq_text, sizeof seq_text, "%lld", w->seq);
         const char *advance[] = {seq_text, w->stored};
         if (w->targets.count && yx_db_exec(db, s_void_sql, 2, void_params) < 0) return STORE_FAILED;
+        for (size_t k = 0; k < w->n; k++)
+            if (!w->posts[k]->refused && w->posts[k]->parts.count &&
+                xapi_parts_store(db, credits->county_id, &w->posts[k]->parts) < 0)
+                return STORE_FAILED;
         PGresult *advanced = yx_db_query_prepared(db, s_advance_sql, 2, advance);
         if (!advanced) return STORE_FAILED;
         PQclear(advanced);

@@ -2,6 +2,7 @@
  * Checkers walk the parsed document with a path stack, so the first problem names the
  * exact field; they stop at the first problem (one clear reason beats a cascade). */
 #include "xapi_validate.h"
+#include "xapi_signature.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -10,7 +11,6 @@
 #include <strings.h>
 
 #define VOIDED_VERB "http://adlnet.gov/expapi/verbs/voided"
-#define SIGNATURE_USAGE "http://adlnet.gov/expapi/attachments/signature"
 
 typedef struct {
     xapi_error_t *err;
@@ -955,11 +955,11 @@ static bool s_attachment(vctx_t *v, json_t *value)
         !s_field(v, value, "length", true, s_length) || !s_field(v, value, "sha2", true, s_sha2) ||
         !s_field(v, value, "fileUrl", false, s_irl))
         return false;
-    if (strcmp(json_string_value(json_object_get(value, "usageType")), SIGNATURE_USAGE) == 0)
-        return s_fail(v, "signed statements are not supported yet");
-    if (!json_object_get(value, "fileUrl"))
-        return s_fail(v, "attachments sent as multipart/mixed (without fileUrl) are not "
-                         "supported yet; give the attachment's fileUrl");
+    /* its part, when there is no fileUrl, is matched by xapi_attachments.c */
+    if (xapi_is_signature(value) &&
+        strcmp(json_string_value(json_object_get(value, "contentType")),
+               "application/octet-stream") != 0)
+        return s_fail(v, "a signature's contentType must be application/octet-stream");
     return true;
 }
 
