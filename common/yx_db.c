@@ -33,11 +33,18 @@ void yx_db_log_notices(PGconn *db)
 
 PGconn *yx_db_connect(const char *url)
 {
+    return yx_db_connect_with(url, NULL);
+}
+
+PGconn *yx_db_connect_with(const char *url, const char *settings)
+{
     /* JIT compiles a plan when its estimated cost is high, which the services' set-based
      * statements reach on young tables: 70 ms to a second of compiling for a query that runs
      * in 3. Off for every session (an option of the connection survives a reconnect). */
+    char options[256];
+    snprintf(options, sizeof options, "-c jit=off%s%s", settings ? " " : "", settings ? settings : "");
     const char *const keys[] = {"dbname", "options", NULL};
-    const char *const values[] = {url, "-c jit=off", NULL};
+    const char *const values[] = {url, options, NULL};
     PGconn *db = PQconnectdbParams(keys, values, 1);
     yx_db_log_notices(db);
     if (PQstatus(db) != CONNECTION_OK) {

@@ -11,6 +11,8 @@ void yx_db_log_notices(PGconn *db);
 
 /* Connects and checks; logs and returns NULL on failure. */
 PGconn *yx_db_connect(const char *url);
+/* The same with more session settings, as server options ("-c name=value ..."). */
+PGconn *yx_db_connect_with(const char *url, const char *settings);
 
 /* Runs a parameterised statement (text parameters, text results). Returns the result
  * when its status is COMMAND_OK or TUPLES_OK, else logs, clears and returns NULL.

@@ -359,6 +359,11 @@ static void *s_sweeper_main(void *arg)
     credits_t *credits = arg;
     int ms = SWEEP_EVERY_MS, waited = 0;
     while (s_wait(ms)) {
+        /* the ledger and the statements grow fast at first: their plans need fresh statistics
+         * while they grow (a flood into a new store slowed to a tenth without), so this is
+         * checked on every tick, busy or not (one catalogue query; ANALYZE when doubled) */
+        if (yx_db_analyze_grown(credits->db, "credits") > 0)
+            yx_debug(NULL, "statistics of grown tables renewed");
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         bool busy = now.tv_sec - __atomic_load_n(s_sweeper.ingest_at_s, __ATOMIC_RELAXED) <= 2;
@@ -369,9 +374,6 @@ static void *s_sweeper_main(void *arg)
         }
         waited = 0;
         int more = ledger_sweep(credits, busy ? BUSY_WINDOW : WINDOW);
-        /* the ledger and the statements grow fast at first: their plans need fresh statistics */
-        if (more != 1 && yx_db_analyze_grown(credits->db, "credits") > 0)
-            yx_debug(NULL, "statistics of grown tables renewed");
         ms = more == 1 && !busy ? SWEEP_AGAIN_MS : SWEEP_EVERY_MS;
     }
     return NULL;
@@ -382,7 +384,8 @@ int ledger_sweep_start(credits_t *credits, const char *db_url)
     if (s_sweeper.started || !credits->directory) return -1;
     s_sweeper.own = *credits;
     s_sweeper.own.base = NULL; /* not the sweeper's to touch */
-    s_sweeper.own.db = yx_db_connect(db_url);
+    /* background work stays on one core: parallel workers took both from the requests */
+    s_sweeper.own.db = yx_db_connect_with(db_url, "-c max_parallel_workers_per_gather=0");
     s_sweeper.ingest_at_s = &credits->ingest_at_s;
     s_sweeper.stop = false;
     if (!s_sweeper.own.db) return -1;
