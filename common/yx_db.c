@@ -121,13 +121,12 @@ static uint64_t s_fnv1a(const char *s)
     return h;
 }
 
-static PGresult *s_query_prepared(PGconn *db, const char *sql, int nparams,
-                                  const char *const *params, int result_format)
+/* Prepares sql on db once (per backend) under the name written to name[24]. 0 or -1. */
+static int s_prepare(PGconn *db, const char *sql, int nparams, char name[24])
 {
     uint64_t hash = s_fnv1a(sql);
     int backend = PQbackendPID(db);
-    char name[24];
-    snprintf(name, sizeof name, "yx_%016llx", (unsigned long long)hash);
+    snprintf(name, 24, "yx_%016llx", (unsigned long long)hash);
     bool known = false;
     for (size_t i = 0; i < sizeof s_prepared / sizeof *s_prepared && !known; i++)
         known = s_prepared[i].db == db && s_prepared[i].backend == backend &&
@@ -142,11 +141,61 @@ static PGresult *s_query_prepared(PGconn *db, const char *sql, int nparams,
             yx_warn(NULL, "could not prepare a statement: %s [%s]", s_error, s_sqlstate);
         }
         PQclear(res);
-        if (!ok) return NULL;
+        if (!ok) return -1;
         s_prepared[s_next_prepared++ % (sizeof s_prepared / sizeof *s_prepared)] =
             (prepared_t){db, backend, hash};
     }
+    return 0;
+}
+
+static PGresult *s_query_prepared(PGconn *db, const char *sql, int nparams,
+                                  const char *const *params, int result_format)
+{
+    char name[24];
+    if (s_prepare(db, sql, nparams, name) < 0) return NULL;
     return s_checked(db, PQexecPrepared(db, name, nparams, params, NULL, NULL, result_format));
+}
+
+int yx_db_send_prepared(PGconn *db, const char *sql, int nparams, const char *const *params)
+{
+    char name[24];
+    if (s_prepare(db, sql, nparams, name) < 0) return -1;
+    if (PQsendQueryPrepared(db, name, nparams, params, NULL, NULL, 0)) return 0;
+    yx_warn(NULL, "could not send a statement: %s", PQerrorMessage(db));
+    return -1;
+}
+
+int yx_db_collect(PGconn *db, PGresult **last)
+{
+    *last = NULL;
+    if (!PQconsumeInput(db)) {
+        yx_warn(NULL, "database connection: %s", PQerrorMessage(db));
+        return -1;
+    }
+    bool failed = false;
+    while (!PQisBusy(db)) {
+        PGresult *res = PQgetResult(db);
+        if (!res) return failed ? -1 : 0;
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_COPY_IN && !failed) {
+            *last = res; /* the rows are the caller's to send now */
+            return 0;
+        }
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+            PQclear(*last);
+            *last = res;
+            continue;
+        }
+        if (!failed) {
+            s_remember(db, res);
+            yx_warn(NULL, "statement failed: %s [%s]", s_error, s_sqlstate);
+        }
+        failed = true;
+        PQclear(res);
+        PQclear(*last);
+        *last = NULL;
+    }
+    return 1;
 }
 
 PGresult *yx_db_query_prepared(PGconn *db, const char *sql, int nparams,

@@ -30,6 +30,13 @@ PGresult *yx_db_query_binary(PGconn *db, const char *sql, int nparams, const cha
 int64_t yx_db_int8(const PGresult *res, int row, int col);
 double yx_db_float8(const PGresult *res, int row, int col);
 int64_t yx_db_unix_us(const PGresult *res, int row, int col); /* a timestamptz, µs since 1970 */
+/* Sends a prepared statement (prepared first, once per connection) without waiting. 0 or
+ * -1. */
+int yx_db_send_prepared(PGconn *db, const char *sql, int nparams, const char *const *params);
+/* Reads what arrived of the results of what was sent: 1 while more is to come (wait for the
+ * socket), 0 when all came (*last: the last result, or the COPY IN one that starts a copy;
+ * clear it), -1 when one failed (logged; the rest read and dropped). */
+int yx_db_collect(PGconn *db, PGresult **last);
 /* Same, for statements whose result is not needed: 0 or -1. */
 int yx_db_exec(PGconn *db, const char *sql, int nparams, const char *const *params);
 /* SQLSTATE of the last failed statement on this connection ("" when none). */

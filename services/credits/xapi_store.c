@@ -792,7 +792,19 @@ typedef struct {
     yx_arena_t *arena;      /* for those keys */
 } stored_t;
 
-/* One batch being written: resumable at the one step that takes time, the COPY. */
+/* The steps of a batch's transaction; each waits for PostgreSQL without blocking. */
+typedef enum {
+    W_COUNTER,  /* BEGIN, the lock, the counter */
+    W_EXISTING, /* what is stored under the batch's ids */
+    W_COPY_IN,  /* COPY started */
+    W_ROWS,     /* the rows going in */
+    W_VOID,     /* stored targets marked voided */
+    W_ADVANCE,  /* the counter moved */
+    W_COMMIT,
+} phase_t;
+
+/* One batch being written: a transaction whose every step waits for PostgreSQL without
+ * blocking the event loop (the next requests are read and checked meanwhile). */
 struct xapi_write {
     credits_t *credits;
     PGconn *db;
@@ -807,6 +819,7 @@ struct xapi_write {
     bool copying, ended;
     long long seq;
     char stored[32];
+    phase_t phase;
     int64_t began, copy_began, copy_sent, copy_done; /* for the debug log */
 };
 
@@ -815,9 +828,9 @@ static const char *s_void_key(yx_arena_t *arena, const char *target, const char 
     return yx_arena_printf(arena, "%s\x1f%s", target, platform);
 }
 
-/* The stored statements the batch names: ids it carries, targets it voids, and voiding
- * statements that target its statements. */
-static int s_load_existing(xapi_write_t *w)
+/* Asks for the stored statements the batch names: ids it carries, targets it voids, and
+ * voiding statements that target its statements. 1 sent, 0 nothing to ask, -1 failed. */
+static int s_ask_existing(xapi_write_t *w)
 {
     stored_t *st = &w->st;
     yx_pgarray_t ids;
@@ -831,27 +844,27 @@ static int s_load_existing(xapi_write_t *w)
     st->rows = yx_strmap_new(ids.count + 16);
     st->voided_by = yx_strmap_new(64);
     st->arena = yx_arena_new();
-    if (!st->rows || !st->voided_by || !st->arena) {
-        yx_pgarray_free(&ids);
-        return -1;
+    int rc = !st->rows || !st->voided_by || !st->arena ? -1 : 0;
+    if (rc == 0 && ids.count) {
+        const char *params[] = {w->credits->county_id, yx_pgarray_text(&ids)};
+        rc = yx_db_send_prepared(w->db, s_existing_sql, 2, params) < 0 ? -1 : 1;
     }
-    if (!ids.count) {
-        yx_pgarray_free(&ids);
-        return 0;
-    }
-    const char *params[] = {w->credits->county_id, yx_pgarray_text(&ids)};
-    st->res = yx_db_query_prepared(w->db, s_existing_sql, 2, params);
     yx_pgarray_free(&ids);
-    if (!st->res) return -1;
-    for (int r = 0; r < PQntuples(st->res); r++) {
-        yx_strmap_put(st->rows, PQgetvalue(st->res, r, 0), (void *)(intptr_t)(r + 1));
-        if (!PQgetisnull(st->res, r, 4))
-            yx_strmap_put(
-                st->voided_by,
-                s_void_key(st->arena, PQgetvalue(st->res, r, 4), PQgetvalue(st->res, r, 2)),
-                (void *)1);
+    return rc;
+}
+
+/* Takes what is stored under the batch's ids (res: the answer of s_ask_existing). */
+static void s_take_existing(xapi_write_t *w, PGresult *res)
+{
+    stored_t *st = &w->st;
+    st->res = res;
+    for (int r = 0; r < PQntuples(res); r++) {
+        yx_strmap_put(st->rows, PQgetvalue(res, r, 0), (void *)(intptr_t)(r + 1));
+        if (!PQgetisnull(res, r, 4))
+            yx_strmap_put(st->voided_by,
+                          s_void_key(st->arena, PQgetvalue(res, r, 4), PQgetvalue(res, r, 2)),
+                          (void *)1);
     }
-    return 0;
 }
 
 static void s_stored_free(stored_t *st)
@@ -963,23 +976,36 @@ static bool s_late(const post_t *p, int64_t now_ms)
     return p->req->deadline_unix_ms && p->req->deadline_unix_ms < now_ms;
 }
 
-/* Everything up to the rows: the lock, the counter, what is stored, the decisions, the
- * rows themselves, and COPY started. 0 or -1. */
+/* The transaction begins: the lock, then the counter. 0 or -1. */
 static int s_write_begin(xapi_write_t *w)
 {
-    PGconn *db = w->db;
-    if (!yx_db_ensure(db)) return -1;
-    PGresult *counter = PQexec(db, s_begin_sql);
-    if (PQresultStatus(counter) != PGRES_TUPLES_OK || PQntuples(counter) != 1) {
-        yx_warn(NULL, "could not begin a statement batch: %s", PQerrorMessage(db));
-        PQclear(counter);
+    if (!yx_db_ensure(w->db) || !PQsendQuery(w->db, s_begin_sql)) {
+        yx_warn(NULL, "could not begin a statement batch: %s", PQerrorMessage(w->db));
         return -1;
     }
-    long long last = atoll(PQgetvalue(counter, 0, 0));
+    w->phase = W_COUNTER;
+    return 0;
+}
+
+/* The counter read: the last seq and stored time. 0 or -1. */
+static int s_take_counter(xapi_write_t *w, PGresult *counter)
+{
+    if (PQresultStatus(counter) != PGRES_TUPLES_OK || PQntuples(counter) != 1) return -1;
+    w->seq = atoll(PQgetvalue(counter, 0, 0));
     int64_t last_us = atoll(PQgetvalue(counter, 0, 1));
-    PQclear(counter);
+    /* stored never goes back, even when the clock does: it follows commit order */
+    int64_t now_us = s_now_us() / 1000 * 1000;
+    xapi_format_timestamp(now_us > last_us ? now_us : last_us, w->stored);
     w->batch = yx_strmap_new(64);
-    if (!w->batch || s_load_existing(w) < 0) return -1;
+    return w->batch ? 0 : -1;
+}
+
+static int s_write_end(xapi_write_t *w);
+
+/* With what is stored known: the decisions, the rows, and COPY asked for (or, with no new
+ * statement, the end). 0, -1 failed, or 1 late. */
+static int s_write_rows(xapi_write_t *w)
+{
     for (size_t k = 0; k < w->n; k++) {
         post_t *p = w->posts[k];
         s_decide(p, &w->st, w->batch);
@@ -995,10 +1021,6 @@ static int s_write_begin(xapi_write_t *w)
             w->count++;
         }
     }
-    /* stored never goes back, even when the clock does: it follows commit order */
-    int64_t now_us = s_now_us() / 1000 * 1000;
-    xapi_format_timestamp(now_us > last_us ? now_us : last_us, w->stored);
-    w->seq = last;
     for (size_t k = 0; k < w->n; k++) {
         post_t *p = w->posts[k];
         for (size_t i = 0; !p->refused && i < p->count; i++) {
@@ -1013,17 +1035,10 @@ static int s_write_begin(xapi_write_t *w)
                 return -1;
         }
     }
-    if (!w->count) return 0;
-    PGresult *res = PQexec(db, s_copy_sql);
-    bool copying = PQresultStatus(res) == PGRES_COPY_IN;
-    PQclear(res);
-    if (!copying) {
-        yx_warn(NULL, "could not start storing statements: %s", PQerrorMessage(db));
-        return -1;
-    }
-    w->copying = true;
-    w->copy_began = s_now_us();
-    return PQsetnonblocking(db, 1);
+    if (!w->count) return s_write_end(w);
+    if (!PQsendQuery(w->db, s_copy_sql)) return -1;
+    w->phase = W_COPY_IN;
+    return 0;
 }
 
 /* Sends rows without blocking and collects the COPY's outcome. 1 while the database is
@@ -1077,37 +1092,103 @@ static int s_write_pump(xapi_write_t *w, bool *want_write)
     return ok ? 0 : -1;
 }
 
-/* After the rows: voided targets, the counter, the deadline, COMMIT. */
-static store_rc_t s_write_end(xapi_write_t *w)
+/* After the rows, one step at a time: voided targets, the attachments, the counter, then
+ * COMMIT unless a request's deadline passed. 0, -1 failed, or 1 late. */
+static int s_write_end(xapi_write_t *w)
 {
     PGconn *db = w->db;
     credits_t *credits = w->credits;
-    if (w->count) {
-        const char *void_params[] = {credits->county_id, yx_pgarray_text(&w->targets)};
-        char seq_text[24];
-        snprintf(seq_text, sizeof seq_text, "%lld", w->seq);
-        const char *advance[] = {seq_text, w->stored};
-        if (w->targets.count && yx_db_exec(db, s_void_sql, 2, void_params) < 0) return STORE_FAILED;
+    if (w->phase < W_VOID && w->count && w->targets.count) {
+        const char *params[] = {credits->county_id, yx_pgarray_text(&w->targets)};
+        w->phase = W_VOID;
+        return PQsendQueryParams(db, s_void_sql, 2, NULL, params, NULL, NULL, 0) ? 0 : -1;
+    }
+    if (w->phase < W_ADVANCE && w->count) {
+        /* attachments are rare and small beside their statements: stored in turn */
         for (size_t k = 0; k < w->n; k++)
             if (!w->posts[k]->refused && w->posts[k]->parts.count &&
                 xapi_parts_store(db, credits->county_id, &w->posts[k]->parts) < 0)
-                return STORE_FAILED;
-        PGresult *advanced = yx_db_query_prepared(db, s_advance_sql, 2, advance);
-        if (!advanced) return STORE_FAILED;
-        PQclear(advanced);
+                return -1;
+        char seq_text[24];
+        snprintf(seq_text, sizeof seq_text, "%lld", w->seq);
+        const char *advance[] = {seq_text, w->stored};
+        w->phase = W_ADVANCE;
+        return yx_db_send_prepared(db, s_advance_sql, 2, advance);
     }
     /* a request answered 504 must not be committed behind its caller's back */
     int64_t now_ms = s_now_us() / 1000;
     for (size_t k = 0; k < w->n; k++)
-        if (!w->posts[k]->refused && s_late(w->posts[k], now_ms)) return STORE_LATE;
-    if (yx_db_commit(db) < 0) return STORE_FAILED;
-    yx_debug(NULL,
-             "batch of %zu requests: %zu statements stored in %.1f ms (COPY from %.1f ms,"
-             " rows sent by %.1f ms, taken in by %.1f ms)",
-             w->n, w->count, (double)(s_now_us() - w->began) / 1e3,
-             (double)(w->copy_began - w->began) / 1e3, (double)(w->copy_sent - w->began) / 1e3,
-             (double)(w->copy_done - w->began) / 1e3);
-    return STORE_OK;
+        if (!w->posts[k]->refused && s_late(w->posts[k], now_ms)) return 1;
+    w->phase = W_COMMIT;
+    return PQsendQuery(db, "COMMIT") ? 0 : -1;
+}
+
+static int s_outcome(store_rc_t *rc, int step)
+{
+    *rc = step == 0 ? STORE_OK : step > 0 ? STORE_LATE : STORE_FAILED;
+    return 0;
+}
+
+/* Drives the transaction as far as PostgreSQL has answered. 1 while it waits (*want_write:
+ * for the socket to take more rows), else 0 with the outcome in *rc. */
+static int s_write_advance(xapi_write_t *w, bool *want_write, store_rc_t *rc)
+{
+    *want_write = false;
+    for (;;) {
+        int next;
+        if (w->phase == W_ROWS) {
+            int pumped = s_write_pump(w, want_write);
+            if (pumped == 1) return 1;
+            if ((next = pumped < 0 ? -1 : s_write_end(w)) != 0) return s_outcome(rc, next);
+            continue;
+        }
+        PGresult *res;
+        int got = yx_db_collect(w->db, &res);
+        if (got == 1) return 1;
+        if (got < 0) return s_outcome(rc, -1);
+        switch (w->phase) {
+        case W_COUNTER:
+            next = s_take_counter(w, res);
+            PQclear(res);
+            if (next == 0 && (next = s_ask_existing(w)) == 1) {
+                w->phase = W_EXISTING;
+                next = 0;
+            } else if (next == 0) {
+                next = s_write_rows(w);
+            }
+            break;
+        case W_EXISTING:
+            s_take_existing(w, res); /* kept: the decisions point into it */
+            next = s_write_rows(w);
+            break;
+        case W_COPY_IN:
+            next = PQresultStatus(res) == PGRES_COPY_IN ? 0 : -1;
+            PQclear(res);
+            if (next == 0) {
+                w->phase = W_ROWS;
+                w->copying = true;
+                w->copy_began = s_now_us();
+                next = PQsetnonblocking(w->db, 1);
+            }
+            break;
+        case W_VOID:
+        case W_ADVANCE:
+            PQclear(res);
+            next = s_write_end(w);
+            break;
+        default: /* W_COMMIT */
+            PQclear(res);
+            yx_debug(NULL,
+                     "batch of %zu requests: %zu statements stored in %.1f ms (COPY from %.1f ms,"
+                     " rows sent by %.1f ms, taken in by %.1f ms)",
+                     w->n, w->count, (double)(s_now_us() - w->began) / 1e3,
+                     (double)(w->copy_began - w->began) / 1e3,
+                     (double)(w->copy_sent - w->began) / 1e3,
+                     (double)(w->copy_done - w->began) / 1e3);
+            return s_outcome(rc, 0);
+        }
+        if (next != 0) return s_outcome(rc, next);
+    }
 }
 
 static void s_answer(post_t *p, const char *stored)
@@ -1140,20 +1221,21 @@ static void s_reset(post_t *p)
 }
 
 /* A COPY abandoned midway is ended, so the connection stays usable. */
-static void s_end_copy(xapi_write_t *w)
+/* Rolls the transaction back, whatever step it is at (a copy under way, a step's answer
+ * still coming). */
+static void s_abandon(xapi_write_t *w)
 {
-    if (!w->copying) return;
     PQsetnonblocking(w->db, 0);
-    PQputCopyEnd(w->db, "abandoned");
+    if (w->copying) PQputCopyEnd(w->db, "abandoned");
+    w->copying = false;
     PGresult *res;
     while ((res = PQgetResult(w->db)))
         PQclear(res);
-    w->copying = false;
+    yx_db_rollback(w->db);
 }
 
 static void s_write_free(xapi_write_t *w)
 {
-    s_end_copy(w);
     s_stored_free(&w->st);
     yx_strmap_destroy(&w->batch);
     yx_copy_free(&w->copy);
@@ -1168,10 +1250,7 @@ static void s_run(credits_t *credits, PGconn *db, post_t **posts, size_t n);
 /* The outcome of a batch: answers, or the requests tried again. Frees the write. */
 static void s_settle(xapi_write_t *w, store_rc_t rc)
 {
-    if (rc != STORE_OK) {
-        s_end_copy(w);
-        yx_db_rollback(w->db);
-    }
+    if (rc != STORE_OK) s_abandon(w);
     credits_t *credits = w->credits;
     PGconn *db = w->db;
     size_t n = w->n;
@@ -1269,10 +1348,11 @@ int xapi_write_step(xapi_write_t **self_p, bool *want_write)
 {
     xapi_write_t *w = *self_p;
     bool writable = false;
-    int rc = s_write_pump(w, &writable);
+    store_rc_t rc = STORE_FAILED;
+    int busy = s_write_advance(w, &writable, &rc);
     if (want_write) *want_write = writable;
-    if (rc == 1) return 1;
-    s_settle(w, rc == 0 ? s_write_end(w) : STORE_FAILED);
+    if (busy) return 1;
+    s_settle(w, rc);
     *self_p = NULL;
     return 0;
 }
@@ -1284,8 +1364,7 @@ void xapi_write_abort(xapi_write_t **self_p)
     for (size_t k = 0; k < w->n; k++)
         if (!w->posts[k]->refused)
             reply_error(w->posts[k]->req, w->posts[k]->reply, 503, "the service is stopping");
-    s_end_copy(w);
-    yx_db_rollback(w->db);
+    s_abandon(w);
     s_write_free(w);
     *self_p = NULL;
 }
