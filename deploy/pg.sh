@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 var=${YANXIU_VAR_DIR:-var}
 case $var in /*) ;; *) var=$root/$var ;; esac
-port=${YANXIU_PG_PORT:-55432}
+port=${YANXIU_PG_PORT:-15432}
 pgdir=$var/pg
 
 # newest installed server version, unless told

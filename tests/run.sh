@@ -34,7 +34,7 @@ stop_stack() {
 if [ "$e2e" = 1 ]; then
     # a throwaway stack of its own, beside (not instead of) a developer's `make up`
     export YANXIU_VAR_DIR=$root/build/test-var
-    export YANXIU_PG_PORT=55442
+    export YANXIU_PG_PORT=15442
     export YANXIU_HTTPS_ADDR=127.0.0.1:8444
     export YANXIU_ROSTER_ENDPOINT=tcp://127.0.0.1:5611
     export YANXIU_CREDITS_ENDPOINT=tcp://127.0.0.1:5612

@@ -30,7 +30,7 @@ static void s_on_directory_change(void *arg)
 int main(void)
 {
     yx_log_init("credits");
-    const char *url = yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:55432/yanxiu");
+    const char *url = yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:15432/yanxiu");
     const char *endpoint = yx_config_str(
         "YANXIU_CREDITS_BIND", yx_config_str("YANXIU_CREDITS_ENDPOINT", "tcp://127.0.0.1:5602"));
     const char *roster = yx_config_str("YANXIU_ROSTER_ENDPOINT", "tcp://127.0.0.1:5601");

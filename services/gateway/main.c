@@ -29,7 +29,7 @@ int main(void)
         .timeout_s = 30,
     };
     const char *db_url =
-        yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:55432/yanxiu");
+        yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:15432/yanxiu");
     const char *endpoints[YX_SVC_COUNT] = {
         [YX_SVC_ROSTER] = yx_config_str("YANXIU_ROSTER_ENDPOINT", "tcp://127.0.0.1:5601"),
         [YX_SVC_CREDITS] = yx_config_str("YANXIU_CREDITS_ENDPOINT", "tcp://127.0.0.1:5602"),

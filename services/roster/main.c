@@ -18,7 +18,7 @@ extern const int roster_migrations_count;
 int main(void)
 {
     yx_log_init("roster");
-    const char *url = yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:55432/yanxiu");
+    const char *url = yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:15432/yanxiu");
     const char *endpoint = yx_config_str(
         "YANXIU_ROSTER_BIND", yx_config_str("YANXIU_ROSTER_ENDPOINT", "tcp://127.0.0.1:5601"));
     roster_t roster = {.county_id = yx_config_str("YANXIU_COUNTY_ID", "county")};

@@ -23,7 +23,7 @@ static const char s_key_usage[] =
     "  yanxiuctl key revoke KEY_ID\n";
 static const char s_notes[] =
     "key commands use the database YANXIU_DB_URL (default\n"
-    "postgresql://yanxiu@127.0.0.1:55432/yanxiu); a new credential is printed as the last line\n"
+    "postgresql://yanxiu@127.0.0.1:15432/yanxiu); a new credential is printed as the last line\n"
     "of standard output. program commands ask the credits service at YANXIU_CREDITS_ENDPOINT\n"
     "(default tcp://127.0.0.1:5602) as the county administrator.\n";
 
@@ -121,7 +121,7 @@ static int s_parse_create(int argc, char **argv, yx_key_spec_t *spec)
 
 static PGconn *s_connect(void)
 {
-    const char *url = yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:55432/yanxiu");
+    const char *url = yx_config_str("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:15432/yanxiu");
     PGconn *db = yx_db_connect(url);
     if (!db) {
         fprintf(stderr, "yanxiuctl: could not connect to the database\n");

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CTL = ROOT / "build" / "bin" / "yanxiuctl"
 HTTPS_ADDR = os.environ.get("YANXIU_HTTPS_ADDR", "127.0.0.1:8445")
-DB_URL = os.environ.get("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:55452/yanxiu")
+DB_URL = os.environ.get("YANXIU_DB_URL", "postgresql://yanxiu@127.0.0.1:15452/yanxiu")
 
 TEACHERS = 10000            # the generated county: t00001 … t10000
 BATCH = 100

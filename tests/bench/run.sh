@@ -17,10 +17,12 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 
-# a throwaway stack that collides neither with `make run` (var/, 55432/8443/5601) nor `make test`
+# a throwaway stack that collides neither with `make run` (var/, 15432/8443/5601) nor `make test`;
+# every port lies below Linux's ephemeral range (32768-60999), where an outgoing connection
+# may hold it just when the cluster starts
 var=$root/build/bench-var
 export YANXIU_VAR_DIR=$var
-export YANXIU_PG_PORT=55452
+export YANXIU_PG_PORT=15452
 export YANXIU_HTTPS_ADDR=127.0.0.1:8445
 export YANXIU_ROSTER_ENDPOINT=tcp://127.0.0.1:5621
 export YANXIU_CREDITS_ENDPOINT=tcp://127.0.0.1:5622
