@@ -132,10 +132,12 @@ int multipart_split(yx_arena_t *arena, const char *content_type, const uint8_t *
         }
         p = blank;
         s_line_break(&p, end);
-        const uint8_t *next = memmem(p, (size_t)(end - p), delimiter, dlen);
+        /* an empty part may share the blank line's break with the next delimiter */
+        const uint8_t *from = p[-1] == '\n' ? p - 1 : p;
+        const uint8_t *next = memmem(from, (size_t)(end - from), delimiter, dlen);
         if (!next) return *why = "the multipart body ends without its closing delimiter (--boundary--)", -1;
         part->data = p;
-        part->len = (size_t)(next - p) - (next > p && next[-1] == '\r');
+        part->len = next > p ? (size_t)(next - p) - (next[-1] == '\r') : 0;
         n++;
         p = next + dlen;
     }

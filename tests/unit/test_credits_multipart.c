@@ -89,6 +89,12 @@ static void test_lenient_shapes(void **state)
     assert_null(parts[0].content_type);
     s_expect_data(&parts[0], "no headers");
     s_expect_data(&parts[1], "");
+    /* an empty part whose blank line runs straight into the next delimiter */
+    assert_int_equal(s_split("multipart/mixed; boundary=x", "--x\r\n\r\n--x\r\nA: b\r\n\r\nz\r\n--x--",
+                             parts, &why),
+                     2);
+    s_expect_data(&parts[0], "");
+    s_expect_data(&parts[1], "z");
     assert_true(multipart_is_mixed("multipart/mixed;boundary=x"));
     assert_true(multipart_is_mixed("MULTIPART/MIXED"));
     assert_false(multipart_is_mixed("multipart/mixedx"));
