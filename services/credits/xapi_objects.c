@@ -107,6 +107,10 @@ void xapi_object(request_t *req, const Yx__XapiDocument *op, Yx__CreditsReply *r
 {
     if (strcmp(op->method, "GET") != 0 && strcmp(op->method, "HEAD") != 0)
         return reply_error(req, reply, 405, "%s: only GET", op->resource);
+    /* "" would read every platform's statements */
+    if (req->principal->role == YX__ROLE__ROLE_PLATFORM &&
+        (!req->principal->platform || !*req->principal->platform))
+        return reply_error(req, reply, 403, "this platform key names no platform");
     if (strcmp(op->resource, "activity") == 0) return s_activity(req, op, reply);
     s_agent(req, op, reply);
 }
