@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -140,12 +141,43 @@ static void test_malformed_bodies(void **state)
     assert_int_equal(s_split(type, "x", parts, &why), -1);
 }
 
+/* Ten thousand random mutations of a good body: whatever comes of each, the parts lie inside
+ * it (ASan watches every read). */
+static void test_mutated_bodies_stay_in_bounds(void **state)
+{
+    (void)state;
+    static const char good[] = "--b\r\nContent-Type: application/json\r\n\r\n[{}]\r\n"
+                               "--b\r\nX-Experience-API-Hash: ab\r\nContent-Transfer-Encoding: "
+                               "binary\r\n\r\n\x00\x01--b\r\n\r\n--b--\r\n";
+    static const char alphabet[] = "-b\r\n: \"\x00x";
+    unsigned seed = 12345;
+    multipart_part_t parts[MAX];
+    for (int round = 0; round < 10000; round++) {
+        size_t len = sizeof good - 1 - (size_t)(round % 7);
+        uint8_t *body = malloc(len); /* exactly len: a read past the end is caught */
+        assert_non_null(body);
+        memcpy(body, good, len);
+        for (int k = 0; k < 1 + round % 5; k++) {
+            seed = seed * 1103515245u + 12345u;
+            body[(seed >> 8) % len] = (uint8_t)alphabet[(seed >> 20) % (sizeof alphabet - 1)];
+        }
+        const char *why = NULL;
+        int n = multipart_split(s_arena, "multipart/mixed; boundary=b", body, len, parts, MAX, &why);
+        assert_true(n >= -1 && n <= MAX);
+        if (n < 0) assert_non_null(why);
+        for (int i = 0; i < n; i++)
+            assert_true(parts[i].data >= body && parts[i].data + parts[i].len <= body + len);
+        free(body);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_statements_with_an_attachment, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_lenient_shapes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_malformed_bodies, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_mutated_bodies_stay_in_bounds, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
