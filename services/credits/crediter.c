@@ -147,12 +147,6 @@ static bool s_connection_ready(crediter_t *self)
     if (!yx_db_ensure(self->db)) return false;
     if (!self->prepared) {
         if (PQpipelineStatus(self->db) != PQ_PIPELINE_OFF) PQexitPipelineMode(self->db);
-        /* one plan for every round: PostgreSQL otherwise planned each round anew (its
-         * parameters make a custom plan look cheaper), a fifth of its time for small rounds */
-        if (yx_db_exec(self->db, "SET plan_cache_mode = force_generic_plan", 0, NULL) < 0) {
-            s_fail(self, PQerrorMessage(self->db));
-            return false;
-        }
         PGresult *res = PQprepare(self->db, PENDING_NAME, ledger_pending_sql, 0, NULL);
         self->prepared = PQresultStatus(res) == PGRES_COMMAND_OK;
         if (!self->prepared) s_fail(self, PQresultErrorMessage(res));
@@ -194,7 +188,9 @@ crediter_t *crediter_new(credits_t *credits, const char *db_url, crediter_round_
     crediter_t *self = calloc(1, sizeof *self);
     if (!self) return NULL;
     *self = (crediter_t){.credits = credits, .on_round = on_round, .arg = arg};
-    self->db = yx_db_connect(db_url);
+    /* one plan for every round: PostgreSQL otherwise planned each round anew (its parameters
+     * make a custom plan look cheaper), a fifth of its time for small rounds */
+    self->db = yx_db_connect_with(db_url, "-c plan_cache_mode=force_generic_plan");
     self->timer = event_new(credits->base, -1, 0, s_on_timer, self);
     if (!self->db || !self->timer) {
         crediter_destroy(&self);

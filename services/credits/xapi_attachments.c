@@ -31,11 +31,6 @@ static bool s_sha2_hex(const uint8_t *data, size_t len, size_t hex_len, char out
     return true;
 }
 
-static bool s_is_json(const char *type)
-{
-    return type && strncasecmp(type, "application/json", 16) == 0 && strchr("; \t", type[16]);
-}
-
 const char *xapi_parts_read(yx_arena_t *arena, const char *content_type, const uint8_t *body,
                             size_t len, const uint8_t **json, size_t *json_len,
                             xapi_parts_t *parts)
@@ -45,7 +40,7 @@ const char *xapi_parts_read(yx_arena_t *arena, const char *content_type, const u
     const char *why = NULL;
     int n = multipart_split(arena, content_type, body, len, all, XAPI_MAX_PARTS + 1, &why);
     if (n < 0) return why;
-    if (n == 0 || !s_is_json(all[0].content_type))
+    if (n == 0 || !xapi_is_json_type(all[0].content_type))
         return "the first part must be the statements, with Content-Type: application/json";
     *json = all[0].data;
     *json_len = all[0].len;

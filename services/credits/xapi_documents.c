@@ -190,12 +190,6 @@ static void s_sha1_hex(const void *data, size_t len, char out[41])
         snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-static bool s_is_json(const char *content_type)
-{
-    return content_type && strncasecmp(content_type, "application/json", 16) == 0 &&
-           (content_type[16] == '\0' || content_type[16] == ';' || content_type[16] == ' ');
-}
-
 /* PUT and POST: the stored document (locked), the preconditions, the merge, the write. */
 static void s_write(doc_t *d, bool merge)
 {
@@ -207,11 +201,11 @@ static void s_write(doc_t *d, bool merge)
     const char *type = op->content_type && *op->content_type ? op->content_type
                                                               : "application/octet-stream";
     json_t *incoming = NULL;
-    if (merge || s_is_json(type)) {
+    if (merge || xapi_is_json_type(type)) {
         json_error_t jerr;
         incoming = json_loadb((const char *)op->body.data, op->body.len, JSON_REJECT_DUPLICATES,
                               &jerr);
-        if (s_is_json(type) && !incoming)
+        if (xapi_is_json_type(type) && !incoming)
             return reply_error(d->req, d->reply, 400, "body: not valid JSON: %s", jerr.text);
     }
     const char *params[10];
@@ -232,10 +226,10 @@ static void s_write(doc_t *d, bool merge)
         /* a POST merges two JSON objects, and nothing else */
         size_t len = 0;
         unsigned char *old = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0), &len);
-        merged = old && s_is_json(PQgetvalue(res, 0, 1)) ? json_loadb((const char *)old, len, 0, NULL)
+        merged = old && xapi_is_json_type(PQgetvalue(res, 0, 1)) ? json_loadb((const char *)old, len, 0, NULL)
                                                          : NULL;
         PQfreemem(old);
-        if (!json_is_object(merged) || !json_is_object(incoming) || !s_is_json(type)) {
+        if (!json_is_object(merged) || !json_is_object(incoming) || !xapi_is_json_type(type)) {
             rc = -1;
             reply_error(d->req, d->reply, 400,
                         "POST merges JSON objects: the stored document and the body must both be"

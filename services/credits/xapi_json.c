@@ -1,10 +1,12 @@
 /* The text buffer and the JSON writer the statement store and the queries share: compact
- * JSON whose numbers are written back as they were read (xapi_store.h). */
+ * JSON whose numbers are written back as they were read (xapi_store.h); and the JSON media
+ * type. */
 #include "xapi_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int xapi_buf_add(xapi_buf_t *self, const char *text, size_t len)
 {
@@ -114,4 +116,10 @@ int xapi_dump(xapi_buf_t *out, const json_t *value)
     default:
         return xapi_buf_str(out, "null");
     }
+}
+
+bool xapi_is_json_type(const char *content_type)
+{
+    return content_type && strncasecmp(content_type, "application/json", 16) == 0 &&
+           strchr("; \t", content_type[16]);
 }

@@ -6,6 +6,7 @@
  * X.509 certificate (x5c), that the signature verifies against it. */
 #include "xapi_signature.h"
 #include "xapi_validate.h"
+#include "yx_sign.h"
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -21,31 +22,27 @@ bool xapi_is_signature(const json_t *attachment)
     return usage && strcmp(usage, SIGNATURE_USAGE) == 0;
 }
 
-/* Decodes base64 (url-safe when url) of text[0..len) into a new buffer. NULL when invalid. */
+/* Decodes base64 of text[0..len) into a new buffer: base64url without padding (JWS) when
+ * url, else padded base64 (x5c); strict either way (yx_sign.h). NULL when invalid. */
 static unsigned char *s_base64(const char *text, size_t len, bool url, size_t *out_len)
 {
-    size_t padded = (len + 3) / 4 * 4;
+    size_t padded = url ? (len + 3) / 4 * 4 : len;
     char *std = malloc(padded + 1);
     unsigned char *out = malloc(padded / 4 * 3 + 1);
-    if (!std || !out || (url && len % 4 == 1)) goto fail;
-    size_t pad = 0;
-    for (size_t i = 0; i < len; i++) {
+    bool ok = std && out && memchr(text, '\0', len) == NULL;
+    for (size_t i = 0; ok && i < len; i++) {
         char c = text[i];
-        if (url && (c == '+' || c == '/' || c == '=')) goto fail;
+        ok = !url || (c != '+' && c != '/' && c != '=');
         std[i] = url && c == '-' ? '+' : url && c == '_' ? '/' : c;
-        if (c == '=') pad++;
     }
-    for (size_t i = len; i < padded; i++, pad++)
-        std[i] = '=';
-    int n = EVP_DecodeBlock(out, (unsigned char *)std, (int)padded);
-    if (n < 0 || (size_t)n < pad) goto fail;
+    if (ok) {
+        memset(std + len, '=', padded - len);
+        std[padded] = '\0';
+        ok = yx_sign_base64_decode(std, out, padded / 4 * 3, out_len) == 0;
+    }
     free(std);
-    *out_len = (size_t)n - pad;
-    return out;
-fail:
-    free(std);
-    free(out);
-    return NULL;
+    if (!ok) free(out);
+    return ok ? out : NULL;
 }
 
 static json_t *s_json_segment(const char *text, size_t len)

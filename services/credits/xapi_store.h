@@ -31,6 +31,8 @@ void xapi_buf_free(xapi_buf_t *self);
  * to the same double (jansson's own writer uses 17 digits: 0.1 would come back as
  * 0.10000000000000001). 0 or -1. */
 int xapi_dump(xapi_buf_t *out, const json_t *value);
+/* Whether a Content-Type is application/json (its parameters aside). */
+bool xapi_is_json_type(const char *content_type);
 
 /* The canonical key of an Agent's or identified Group's identifier: "mbox:name@domain"
  * (domain in lower case), "sha1:<hex>", "openid:<uri>", "account:<homePage>|<name>".
