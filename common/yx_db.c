@@ -198,6 +198,63 @@ int yx_db_collect(PGconn *db, PGresult **last)
     return 1;
 }
 
+int yx_db_prepare(PGconn *db, const char *sql, int nparams)
+{
+    char name[24];
+    return s_prepare(db, sql, nparams, name);
+}
+
+int yx_db_collect_sync(PGconn *db, yx_db_sync_t *got)
+{
+    if (!PQconsumeInput(db)) {
+        yx_warn(NULL, "database connection: %s", PQerrorMessage(db));
+        return -1;
+    }
+    int ends = 0; /* two ends of results in a row: nothing more is queued, no sync will come */
+    while (!PQisBusy(db) && ends < 2) {
+        PGresult *res = PQgetResult(db);
+        if (!res) {
+            ends++;
+            continue;
+        }
+        ends = 0;
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            return got->failed ? -1 : 0;
+        }
+        int cap = (int)(sizeof got->res / sizeof *got->res);
+        if ((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) && got->count < cap) {
+            got->res[got->count++] = res;
+            continue;
+        }
+        if (!got->failed && st != PGRES_PIPELINE_ABORTED) {
+            s_remember(db, res);
+            yx_warn(NULL, "statement failed: %s [%s]", s_error, s_sqlstate);
+        }
+        got->failed = true;
+        PQclear(res);
+    }
+    return ends < 2 ? 1 : -1;
+}
+
+void yx_db_sync_clear(yx_db_sync_t *got)
+{
+    for (int i = 0; i < got->count; i++)
+        PQclear(got->res[i]);
+    *got = (yx_db_sync_t){0};
+}
+
+bool yx_db_pipeline_drain(PGconn *db)
+{
+    if (PQpipelineStatus(db) == PQ_PIPELINE_OFF) return PQstatus(db) == CONNECTION_OK;
+    PQsetnonblocking(db, 0);
+    PQpipelineSync(db); /* what was sent without one is answered too */
+    while (PQstatus(db) == CONNECTION_OK && !PQexitPipelineMode(db))
+        PQclear(PQgetResult(db));
+    return PQstatus(db) == CONNECTION_OK;
+}
+
 PGresult *yx_db_query_prepared(PGconn *db, const char *sql, int nparams,
                                const char *const *params)
 {

@@ -37,6 +37,25 @@ int yx_db_send_prepared(PGconn *db, const char *sql, int nparams, const char *co
  * socket), 0 when all came (*last: the last result, or the COPY IN one that starts a copy;
  * clear it), -1 when one failed (logged; the rest read and dropped). */
 int yx_db_collect(PGconn *db, PGresult **last);
+/* Prepares a statement for yx_db_send_prepared ahead of time: a pipeline cannot prepare
+ * on the way (it may not wait). 0 or -1. */
+int yx_db_prepare(PGconn *db, const char *sql, int nparams);
+
+/* The answers of a pipeline (libpq's pipeline mode) up to its sync: each query's result in
+ * the order sent, and whether one failed. */
+typedef struct {
+    PGresult *res[8];
+    int count;
+    bool failed;
+} yx_db_sync_t;
+/* Reads what arrived of them: 1 while more is to come (wait for the socket), 0 when the
+ * sync came and every query succeeded, -1 when one failed (logged; the rest were skipped
+ * by the server). yx_db_sync_clear() them after. */
+int yx_db_collect_sync(PGconn *db, yx_db_sync_t *got);
+void yx_db_sync_clear(yx_db_sync_t *got);
+/* Leaves pipeline mode whatever was sent or read so far (an abandoned pipeline): syncs,
+ * reads and drops the rest. false when the connection broke on the way. */
+bool yx_db_pipeline_drain(PGconn *db);
 /* Same, for statements whose result is not needed: 0 or -1. */
 int yx_db_exec(PGconn *db, const char *sql, int nparams, const char *const *params);
 /* SQLSTATE of the last failed statement on this connection ("" when none). */

@@ -55,7 +55,9 @@ init() {
         mkdir -p "$data"
         chmod 700 "$data"
         if [ "$(id -u)" -eq 0 ]; then chown postgres: "$pgdir" "$data"; fi
-        as_pg "$bin/initdb" -D "$data" -U postgres --encoding=UTF8 --locale=C.UTF-8 \
+        # text compares byte by byte (C collation): the order C.UTF-8 gives too (code points),
+        # without a strcoll() on every B-tree comparison of the keys statements are stored under
+        as_pg "$bin/initdb" -D "$data" -U postgres --encoding=UTF8 --locale=C.UTF-8 --lc-collate=C \
             --auth=trust >"$pgdir/initdb.log" 2>&1 || {
             cat "$pgdir/initdb.log" >&2
             exit 1

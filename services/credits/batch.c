@@ -5,10 +5,13 @@
  * batch instead of one per request. The batch has a connection of its own and its rows
  * travel by COPY without blocking the event loop: while PostgreSQL takes them in, the next
  * requests are read and checked, and the service keeps answering everything else on its
- * main connection. When a batch ends, the next one starts at once with whatever
- * accumulated (waiting a moment for more, as commit_delay does, cost a fifth of the
- * throughput), and its requests wait for the crediter (crediter.h) to put the batch into
- * the ledger: so an answered statement is credited too, and a reader sees it at once. */
+ * main connection. When a batch ends, its requests are answered (committed is what a 2xx
+ * promises) and the next batch starts at once with whatever accumulated (waiting a moment
+ * for more, as commit_delay does, cost a fifth of the throughput).
+ * The crediter (crediter.h) puts each stored batch into the ledger meanwhile; a read of the
+ * ledger waits for it to catch up with what was stored when the read came, so a client
+ * that reads its transcript right after a 2xx sees the credit, and the platforms' requests
+ * never wait for the crediting. */
 #include "crediter.h"
 #include "dispatch.h"
 #include "ops.h"
@@ -25,7 +28,6 @@
  * for about 20,000 statements). */
 #define BATCH_REQUESTS 64
 #define BATCH_BYTES (16 * 1024 * 1024)
-#define FLUSH_PRIORITY 2
 /* When the queued bodies are large, a batch takes about half of them: while it is written,
  * the requests of the batch before it are answered and their clients' next requests are
  * checked, so parsing and PostgreSQL work side by side instead of in turn (with a few
@@ -37,11 +39,12 @@ typedef struct {
     xapi_post_t *post;
 } queued_t;
 
-/* A request whose batch is stored, until the ledger is credited through `seq`. */
+/* A read of the ledger, until the ledger is credited through `seq`. */
 typedef struct {
     pending_t *pending;
+    batch_read_fn run;
     long long seq;
-} stored_t;
+} waiting_t;
 
 struct batch {
     credits_t *credits;
@@ -54,8 +57,8 @@ struct batch {
     queued_t *queue; /* a ring that doubles when full */
     size_t head, count, cap;
     crediter_t *crediter;
-    stored_t *stored; /* in seq order, from stored_head */
-    size_t stored_head, stored_count, stored_cap;
+    waiting_t *waiting; /* in seq order, from waiting_head */
+    size_t waiting_head, waiting_count, waiting_cap;
 };
 
 static void s_step(batch_t *self);
@@ -67,58 +70,58 @@ static void s_on_io(evutil_socket_t fd, short what, void *arg)
     s_step(arg);
 }
 
-/* Answers the stored requests credited through `through` (all of them when it is -1). */
-static void s_answer_stored(batch_t *self, long long through)
+/* Runs the reads that waited for the ledger to be credited through `through` (all of them
+ * when it is -1). */
+static void s_run_waiting(batch_t *self, long long through)
 {
-    while (self->stored_head < self->stored_count &&
-           (through < 0 || self->stored[self->stored_head].seq <= through))
-        pending_send(&self->stored[self->stored_head++].pending);
-    if (self->stored_head == self->stored_count) self->stored_head = self->stored_count = 0;
+    while (self->waiting_head < self->waiting_count &&
+           (through < 0 || self->waiting[self->waiting_head].seq <= through)) {
+        waiting_t w = self->waiting[self->waiting_head++];
+        w.run(w.pending);
+    }
+    if (self->waiting_head == self->waiting_count) self->waiting_head = self->waiting_count = 0;
 }
 
 static void s_on_credited(void *arg, bool ok)
 {
     batch_t *self = arg;
-    /* a failed round is tried again later: the statements are stored, which is what an
-     * answer promises */
-    s_answer_stored(self, ok ? crediter_through(self->crediter) : -1);
+    /* after a failed round (tried again later) the reads go ahead with what is credited */
+    s_run_waiting(self, ok ? crediter_through(self->crediter) : -1);
 }
 
-/* Keeps a request until its batch is credited; answers it at once when that cannot be. */
-static void s_keep(batch_t *self, pending_t *pending, long long seq)
+void batch_after_credit(batch_t *self, pending_t *pending, batch_read_fn run)
 {
-    if (self->stored_count == self->stored_cap && self->stored_head) {
-        self->stored_count -= self->stored_head;
-        memmove(self->stored, self->stored + self->stored_head,
-                self->stored_count * sizeof *self->stored);
-        self->stored_head = 0;
+    /* what this service stored, or what was stored before it started (after a crash, the
+     * crediter's first rounds catch up with it) */
+    long long seq = xapi_last_seq() > crediter_last(self->crediter) ? xapi_last_seq()
+                                                                    : crediter_last(self->crediter);
+    if (crediter_through(self->crediter) >= seq) return run(pending);
+    if (self->waiting_count == self->waiting_cap && self->waiting_head) {
+        self->waiting_count -= self->waiting_head;
+        memmove(self->waiting, self->waiting + self->waiting_head,
+                self->waiting_count * sizeof *self->waiting);
+        self->waiting_head = 0;
     }
-    if (self->stored_count == self->stored_cap) {
-        size_t cap = self->stored_cap ? 2 * self->stored_cap : 256;
-        stored_t *grown = realloc(self->stored, cap * sizeof *grown);
-        if (!grown) return pending_send(&pending);
-        self->stored = grown;
-        self->stored_cap = cap;
+    if (self->waiting_count == self->waiting_cap) {
+        size_t cap = self->waiting_cap ? 2 * self->waiting_cap : 64;
+        waiting_t *grown = realloc(self->waiting, cap * sizeof *grown);
+        if (!grown) return run(pending);
+        self->waiting = grown;
+        self->waiting_cap = cap;
     }
-    self->stored[self->stored_count++] = (stored_t){pending, seq};
+    self->waiting[self->waiting_count++] = (waiting_t){pending, run, seq};
+    crediter_kick(self->crediter);
 }
 
-/* The batch is over: its requests wait for the crediter. */
+/* The batch is over: its requests are answered, and the crediter credits it. */
 static void s_done(batch_t *self)
 {
-    size_t was = self->n_flight;
-    long long seq = xapi_last_seq();
     for (size_t i = 0; i < self->n_flight; i++) {
         xapi_post_destroy(&self->flight[i].post);
-        s_keep(self, self->flight[i].pending, seq);
+        pending_send(&self->flight[i].pending);
     }
+    if (self->n_flight) crediter_kick(self->crediter);
     self->n_flight = 0;
-    if (was) {
-        if (crediter_through(self->crediter) >= seq)
-            s_answer_stored(self, seq);
-        else
-            crediter_kick(self->crediter);
-    }
     if (self->count) event_active(self->flush, EV_TIMEOUT, 0);
 }
 
@@ -129,6 +132,7 @@ static void s_step(batch_t *self)
     if (self->io) event_free(self->io);
     self->io = event_new(self->credits->base, PQsocket(self->writer),
                          EV_READ | (want_write ? EV_WRITE : 0), s_on_io, self);
+    if (self->io) event_priority_set(self->io, PRIORITY_DB);
     if (!self->io || event_add(self->io, NULL) < 0) {
         yx_error(NULL, "could not watch the database connection");
         xapi_write_abort(&self->write);
@@ -178,7 +182,7 @@ batch_t *batch_new(credits_t *credits, const char *db_url)
         return NULL;
     }
     /* fails harmlessly on a base without priorities: the flush then simply runs in turn */
-    event_priority_set(self->flush, FLUSH_PRIORITY);
+    event_priority_set(self->flush, PRIORITY_FLUSH);
     return self;
 }
 
@@ -197,12 +201,12 @@ void batch_destroy(batch_t **self_p)
         xapi_post_destroy(&q.post);
         pending_send(&q.pending);
     }
-    s_answer_stored(self, -1); /* stored: the crediter finishes them at the next start */
+    s_run_waiting(self, -1); /* the reads go ahead: the crediter finishes at the next start */
     crediter_destroy(&self->crediter);
     if (self->io) event_free(self->io);
     if (self->flush) event_free(self->flush);
     if (self->writer) PQfinish(self->writer);
-    free(self->stored);
+    free(self->waiting);
     free(self->queue);
     free(self);
     *self_p = NULL;

@@ -173,6 +173,7 @@ static void s_round(crediter_t *self)
         PQpipelineSync(self->db)) {
         self->io = event_new(self->credits->base, PQsocket(self->db), EV_READ | EV_PERSIST,
                              s_on_io, self);
+        if (self->io) event_priority_set(self->io, PRIORITY_DB);
         if (self->io && event_add(self->io, NULL) == 0) return;
         s_fail(self, "could not watch the database connection");
     } else {
@@ -187,7 +188,7 @@ crediter_t *crediter_new(credits_t *credits, const char *db_url, crediter_round_
 {
     crediter_t *self = calloc(1, sizeof *self);
     if (!self) return NULL;
-    *self = (crediter_t){.credits = credits, .on_round = on_round, .arg = arg};
+    *self = (crediter_t){.credits = credits, .on_round = on_round, .arg = arg, .through = -1};
     /* one plan for every round: PostgreSQL otherwise planned each round anew (its parameters
      * make a custom plan look cheaper), a fifth of its time for small rounds */
     self->db = yx_db_connect_with(db_url, "-c plan_cache_mode=force_generic_plan");
@@ -219,4 +220,9 @@ void crediter_kick(crediter_t *self)
 long long crediter_through(const crediter_t *self)
 {
     return self->through;
+}
+
+long long crediter_last(const crediter_t *self)
+{
+    return self->last;
 }

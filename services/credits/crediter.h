@@ -22,7 +22,10 @@ void crediter_destroy(crediter_t **self_p);
 /* A round now, or right after the one under way. */
 void crediter_kick(crediter_t *self);
 
-/* The seq through which every stored statement is credited, as of the last round. */
+/* The seq through which every stored statement is credited, as of the last round (-1
+ * before the first). */
 long long crediter_through(const crediter_t *self);
+/* The last seq stored, of any instance, as the last round saw it. */
+long long crediter_last(const crediter_t *self);
 
 #endif

@@ -10,6 +10,12 @@
 #include <stdint.h>
 
 struct event_base;
+/* The event base's priorities (main.c makes three). The database connections' answers come
+ * before new requests: a transaction's next step waiting behind the parse of a request of
+ * hundreds of statements holds up a whole batch. The group commit's flush comes last, once
+ * the bus has read what arrived meanwhile. */
+enum { PRIORITY_DB = 0, PRIORITY_FLUSH = 2, PRIORITIES = 3 };
+
 typedef struct signer signer_t; /* the county's Ed25519 key (certificate.h) */
 
 typedef struct {

@@ -82,6 +82,20 @@ static void s_route(request_t *req, const Yx__CreditsRequest *in, Yx__CreditsRep
     }
 }
 
+/* Whether an operation reads what the crediter derives from the stored statements. */
+static bool s_reads_ledger(Yx__CreditsRequest__OpCase op)
+{
+    return op == YX__CREDITS_REQUEST__OP_GET_TRANSCRIPT ||
+           op == YX__CREDITS_REQUEST__OP_GET_PROGRESS ||
+           op == YX__CREDITS_REQUEST__OP_ISSUE_CERTIFICATES;
+}
+
+static void s_route_and_send(pending_t *p)
+{
+    s_route(&p->req, p->in, &p->reply);
+    pending_send(&p);
+}
+
 void pending_send(pending_t **self_p)
 {
     pending_t *self = *self_p;
@@ -141,6 +155,9 @@ void dispatch_request(yx_bus_call_t *call, const uint8_t *data, size_t size, voi
         reply_error(&p->req, &p->reply, 503, "postgresql does not answer");
     } else if (in->op_case == YX__CREDITS_REQUEST__OP_POST_STATEMENTS) {
         batch_add(self->batch, p); /* answered after the group commit */
+        return;
+    } else if (s_reads_ledger(in->op_case)) {
+        batch_after_credit(self->batch, p, s_route_and_send);
         return;
     } else {
         s_route(&p->req, in, &p->reply);

@@ -1,6 +1,7 @@
 /* Inbound bus messages of the credits service: checked, routed to their operation, answered
  * exactly once. Most are answered before the handler returns; POSTs of statements wait in
- * the batch (batch.c) and are answered after their group commit. */
+ * the batch (batch.c) and are answered after their group commit, and reads of the ledger
+ * wait there for the statements stored before them to be credited. */
 #ifndef CREDITS_DISPATCH_H
 #define CREDITS_DISPATCH_H
 #include "credits.h"
@@ -31,6 +32,10 @@ void batch_destroy(batch_t **self_p);
 /* Checks a PostStatements request and queues it (a refused one is answered at once); the
  * flush answers it after its commit. */
 void batch_add(batch_t *self, pending_t *pending);
+/* Runs `run` (which answers the request) once the ledger is credited through every
+ * statement stored so far: at once when it is. */
+typedef void (*batch_read_fn)(pending_t *pending);
+void batch_after_credit(batch_t *self, pending_t *pending, batch_read_fn run);
 
 /* ---- dispatch ------------------------------------------------------------------------ */
 typedef struct {

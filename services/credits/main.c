@@ -49,8 +49,7 @@ int main(void)
         return 1;
     }
     struct event_base *base = event_base_new();
-    /* three priorities: the group commit's flush runs after the bus has read (batch.c) */
-    if (!base || event_base_priority_init(base, 3) < 0) return 1;
+    if (!base || event_base_priority_init(base, PRIORITIES) < 0) return 1;
     credits.base = base;
     yx_daemon_keep_freed_memory();
     void *zmq_ctx = zmq_ctx_new();

@@ -650,9 +650,9 @@ static void s_prepare(post_t *p, credits_t *credits)
 
 /* The lock first, then the counter in a statement of its own: under READ COMMITTED its
  * snapshot is taken after the lock is granted, so it sees the previous batch's commit. */
-static const char s_begin_sql[] =
-    "BEGIN; SELECT pg_advisory_xact_lock(" XAPI_WRITE_LOCK ");"
-    " SELECT last, (extract(epoch FROM last_stored) * 1000000)::bigint"
+static const char s_lock_sql[] = "SELECT pg_advisory_xact_lock(" XAPI_WRITE_LOCK ")";
+static const char s_counter_sql[] =
+    "SELECT last, (extract(epoch FROM last_stored) * 1000000)::bigint"
     " FROM credits.statement_counter";
 /* What is stored under the ids the batch carries or voids, and the voiding statements
  * already stored that target one of its statements (a voiding statement may come first). */
@@ -681,15 +681,14 @@ typedef struct {
     yx_arena_t *arena;      /* for those keys */
 } stored_t;
 
-/* The steps of a batch's transaction; each waits for PostgreSQL without blocking. */
+/* The steps of a batch's transaction; each waits for PostgreSQL without blocking. Steps
+ * whose statements do not depend on each other's answers go as one pipeline, so a batch
+ * costs four round trips: every one is a wait for two busy processes to be scheduled. */
 typedef enum {
-    W_COUNTER,  /* BEGIN, the lock, the counter */
-    W_EXISTING, /* what is stored under the batch's ids */
-    W_COPY_IN,  /* COPY started */
-    W_ROWS,     /* the rows going in */
-    W_VOID,     /* stored targets marked voided */
-    W_ADVANCE,  /* the counter moved */
-    W_COMMIT,
+    W_OPEN,    /* BEGIN, the lock, the counter, what is stored under the batch's ids */
+    W_COPY_IN, /* COPY started */
+    W_ROWS,    /* the rows going in */
+    W_CLOSE,   /* stored targets marked voided, the counter moved, COMMIT */
 } phase_t;
 
 /* One batch being written: a transaction whose every step waits for PostgreSQL without
@@ -700,6 +699,7 @@ struct xapi_write {
     post_t **posts;
     size_t n;
     stored_t st;
+    yx_db_sync_t got;   /* the answers of the pipeline in flight */
     yx_strmap_t *batch; /* id -> item of the batch's new statements */
     yx_copy_t copy;
     xapi_buf_t text;
@@ -709,7 +709,7 @@ struct xapi_write {
     long long seq;
     char stored[32];
     phase_t phase;
-    int64_t began, copy_began, copy_sent, copy_done; /* for the debug log */
+    int64_t began, opened, copy_began, copy_sent, copy_done; /* for the debug log */
 };
 
 static const char *s_void_key(yx_arena_t *arena, const char *target, const char *platform)
@@ -718,10 +718,9 @@ static const char *s_void_key(yx_arena_t *arena, const char *target, const char 
 }
 
 /* Asks for the stored statements the batch names: ids it carries, targets it voids, and
- * voiding statements that target its statements. 1 sent, 0 nothing to ask, -1 failed. */
+ * voiding statements that target its statements. 1 asked, 0 nothing to ask, -1 failed. */
 static int s_ask_existing(xapi_write_t *w)
 {
-    stored_t *st = &w->st;
     yx_pgarray_t ids;
     yx_pgarray_init(&ids);
     for (size_t k = 0; k < w->n; k++)
@@ -730,11 +729,8 @@ static int s_ask_existing(xapi_write_t *w)
             if (it->id_given) yx_pgarray_add(&ids, it->id);
             if (it->voids) yx_pgarray_add(&ids, it->voids);
         }
-    st->rows = yx_strmap_new(ids.count + 16);
-    st->voided_by = yx_strmap_new(64);
-    st->arena = yx_arena_new();
-    int rc = !st->rows || !st->voided_by || !st->arena ? -1 : 0;
-    if (rc == 0 && ids.count) {
+    int rc = 0;
+    if (ids.count) {
         const char *params[] = {w->credits->county_id, yx_pgarray_text(&ids)};
         rc = yx_db_send_prepared(w->db, s_existing_sql, 2, params) < 0 ? -1 : 1;
     }
@@ -742,18 +738,24 @@ static int s_ask_existing(xapi_write_t *w)
     return rc;
 }
 
-/* Takes what is stored under the batch's ids (res: the answer of s_ask_existing). */
-static void s_take_existing(xapi_write_t *w, PGresult *res)
+/* Takes what is stored under the batch's ids (res: the answer of s_ask_existing, or NULL
+ * when nothing was asked). 0 or -1. */
+static int s_take_existing(xapi_write_t *w, PGresult *res)
 {
     stored_t *st = &w->st;
     st->res = res;
-    for (int r = 0; r < PQntuples(res); r++) {
+    st->rows = yx_strmap_new((res ? (size_t)PQntuples(res) : 0) + 16);
+    st->voided_by = yx_strmap_new(64);
+    st->arena = yx_arena_new();
+    if (!st->rows || !st->voided_by || !st->arena) return -1;
+    for (int r = 0; res && r < PQntuples(res); r++) {
         yx_strmap_put(st->rows, PQgetvalue(res, r, 0), (void *)(intptr_t)(r + 1));
         if (!PQgetisnull(res, r, 4))
             yx_strmap_put(st->voided_by,
                           s_void_key(st->arena, PQgetvalue(res, r, 4), PQgetvalue(res, r, 2)),
                           (void *)1);
     }
+    return 0;
 }
 
 static void s_stored_free(stored_t *st)
@@ -865,14 +867,22 @@ static bool s_late(const post_t *p, int64_t now_ms)
     return p->req->deadline_unix_ms && p->req->deadline_unix_ms < now_ms;
 }
 
-/* The transaction begins: the lock, then the counter. 0 or -1. */
+/* The transaction begins, in one pipeline: BEGIN, the lock, the counter, and what is stored
+ * under the batch's ids. 0 or -1. */
 static int s_write_begin(xapi_write_t *w)
 {
-    if (!yx_db_ensure(w->db) || !PQsendQuery(w->db, s_begin_sql)) {
-        yx_warn(NULL, "could not begin a statement batch: %s", PQerrorMessage(w->db));
+    PGconn *db = w->db;
+    bool sent = yx_db_ensure(db) && yx_db_prepare(db, s_counter_sql, 0) == 0 &&
+                yx_db_prepare(db, s_existing_sql, 2) == 0 && PQenterPipelineMode(db) &&
+                PQsendQueryParams(db, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+                PQsendQueryParams(db, s_lock_sql, 0, NULL, NULL, NULL, NULL, 0) &&
+                yx_db_send_prepared(db, s_counter_sql, 0, NULL) == 0 && s_ask_existing(w) >= 0 &&
+                PQpipelineSync(db);
+    if (!sent) {
+        yx_warn(NULL, "could not begin a statement batch: %s", PQerrorMessage(db));
         return -1;
     }
-    w->phase = W_COUNTER;
+    w->phase = W_OPEN;
     return 0;
 }
 
@@ -981,41 +991,62 @@ static int s_write_pump(xapi_write_t *w, bool *want_write)
     return ok ? 0 : -1;
 }
 
-/* After the rows, one step at a time: voided targets, the attachments, the counter, then
- * COMMIT unless a request's deadline passed. 0, -1 failed, or 1 late. */
+/* After the rows: the attachments, then one pipeline of the voided targets, the counter
+ * and COMMIT, unless a request's deadline passed. 0, -1 failed, or 1 late. */
 static int s_write_end(xapi_write_t *w)
 {
     PGconn *db = w->db;
     credits_t *credits = w->credits;
-    if (w->phase < W_VOID && w->count && w->targets.count) {
-        const char *params[] = {credits->county_id, yx_pgarray_text(&w->targets)};
-        w->phase = W_VOID;
-        return PQsendQueryParams(db, s_void_sql, 2, NULL, params, NULL, NULL, 0) ? 0 : -1;
-    }
-    if (w->phase < W_ADVANCE && w->count) {
-        /* attachments are rare and small beside their statements: stored in turn */
-        for (size_t k = 0; k < w->n; k++)
-            if (!w->posts[k]->refused && w->posts[k]->parts.count &&
-                xapi_parts_store(db, credits->county_id, &w->posts[k]->parts) < 0)
-                return -1;
-        char seq_text[24];
-        snprintf(seq_text, sizeof seq_text, "%lld", w->seq);
-        const char *advance[] = {seq_text, w->stored};
-        w->phase = W_ADVANCE;
-        return yx_db_send_prepared(db, s_advance_sql, 2, advance);
-    }
     /* a request answered 504 must not be committed behind its caller's back */
     int64_t now_ms = s_now_us() / 1000;
     for (size_t k = 0; k < w->n; k++)
         if (!w->posts[k]->refused && s_late(w->posts[k], now_ms)) return 1;
-    w->phase = W_COMMIT;
-    return PQsendQuery(db, "COMMIT") ? 0 : -1;
+    /* attachments are rare and small beside their statements: stored in turn */
+    for (size_t k = 0; w->count && k < w->n; k++)
+        if (!w->posts[k]->refused && w->posts[k]->parts.count &&
+            xapi_parts_store(db, credits->county_id, &w->posts[k]->parts) < 0)
+            return -1;
+    if (yx_db_prepare(db, s_advance_sql, 2) < 0 || !PQenterPipelineMode(db)) return -1;
+    w->phase = W_CLOSE;
+    if (w->count && w->targets.count) {
+        const char *params[] = {credits->county_id, yx_pgarray_text(&w->targets)};
+        if (!PQsendQueryParams(db, s_void_sql, 2, NULL, params, NULL, NULL, 0)) return -1;
+    }
+    if (w->count) {
+        char seq_text[24];
+        snprintf(seq_text, sizeof seq_text, "%lld", w->seq);
+        const char *advance[] = {seq_text, w->stored};
+        if (yx_db_send_prepared(db, s_advance_sql, 2, advance) < 0) return -1;
+    }
+    return PQsendQueryParams(db, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(db)
+               ? 0
+               : -1;
 }
 
 static int s_outcome(store_rc_t *rc, int step)
 {
     *rc = step == 0 ? STORE_OK : step > 0 ? STORE_LATE : STORE_FAILED;
     return 0;
+}
+
+/* The answers of the opening pipeline: the counter and what is stored; then the rows. 0,
+ * -1 failed, or 1 late. */
+static int s_opened(xapi_write_t *w)
+{
+    yx_db_sync_t *got = &w->got;
+    w->opened = s_now_us();
+    if (!PQexitPipelineMode(w->db) || got->count < 3 || s_take_counter(w, got->res[2]) < 0)
+        return -1;
+    PGresult *existing = got->count > 3 ? got->res[3] : NULL;
+    if (existing) got->count--; /* kept by the decisions, which point into it */
+    yx_db_sync_clear(got);
+    if (s_take_existing(w, existing) < 0) return -1;
+    return s_write_rows(w);
+}
+
+static double s_ms_since(const xapi_write_t *w, int64_t us)
+{
+    return (double)(us - w->began) / 1e3;
 }
 
 /* Drives the transaction as far as PostgreSQL has answered. 1 while it waits (*want_write:
@@ -1031,27 +1062,11 @@ static int s_write_advance(xapi_write_t *w, bool *want_write, store_rc_t *rc)
             if ((next = pumped < 0 ? -1 : s_write_end(w)) != 0) return s_outcome(rc, next);
             continue;
         }
-        PGresult *res;
-        int got = yx_db_collect(w->db, &res);
-        if (got == 1) return 1;
-        if (got < 0) return s_outcome(rc, -1);
-        switch (w->phase) {
-        case W_COUNTER:
-            next = s_take_counter(w, res);
-            PQclear(res);
-            if (next == 0 && (next = s_ask_existing(w)) == 1) {
-                w->phase = W_EXISTING;
-                next = 0;
-            } else if (next == 0) {
-                next = s_write_rows(w);
-            }
-            break;
-        case W_EXISTING:
-            s_take_existing(w, res); /* kept: the decisions point into it */
-            next = s_write_rows(w);
-            break;
-        case W_COPY_IN:
-            next = PQresultStatus(res) == PGRES_COPY_IN ? 0 : -1;
+        if (w->phase == W_COPY_IN) {
+            PGresult *res;
+            int got = yx_db_collect(w->db, &res);
+            if (got == 1) return 1;
+            next = got == 0 && PQresultStatus(res) == PGRES_COPY_IN ? 0 : -1;
             PQclear(res);
             if (next == 0) {
                 w->phase = W_ROWS;
@@ -1059,24 +1074,26 @@ static int s_write_advance(xapi_write_t *w, bool *want_write, store_rc_t *rc)
                 w->copy_began = s_now_us();
                 next = PQsetnonblocking(w->db, 1);
             }
-            break;
-        case W_VOID:
-        case W_ADVANCE:
-            PQclear(res);
-            next = s_write_end(w);
-            break;
-        default: /* W_COMMIT */
-            PQclear(res);
-            yx_debug(NULL,
-                     "batch of %zu requests: %zu statements stored in %.1f ms (COPY from %.1f ms,"
-                     " rows sent by %.1f ms, taken in by %.1f ms)",
-                     w->n, w->count, (double)(s_now_us() - w->began) / 1e3,
-                     (double)(w->copy_began - w->began) / 1e3,
-                     (double)(w->copy_sent - w->began) / 1e3,
-                     (double)(w->copy_done - w->began) / 1e3);
-            return s_outcome(rc, 0);
+            if (next != 0) return s_outcome(rc, next);
+            continue;
         }
-        if (next != 0) return s_outcome(rc, next);
+        int got = yx_db_collect_sync(w->db, &w->got);
+        if (got == 1) return 1;
+        if (got < 0) return s_outcome(rc, -1);
+        if (w->phase == W_OPEN) {
+            if ((next = s_opened(w)) != 0) return s_outcome(rc, next);
+            continue;
+        }
+        /* W_CLOSE: committed */
+        yx_db_sync_clear(&w->got);
+        PQexitPipelineMode(w->db);
+        yx_debug(NULL,
+                 "batch of %zu requests: %zu statements stored in %.1f ms (opened by %.1f ms,"
+                 " COPY from %.1f ms, rows sent by %.1f ms, taken in by %.1f ms)",
+                 w->n, w->count, s_ms_since(w, s_now_us()), s_ms_since(w, w->opened),
+                 s_ms_since(w, w->copy_began), s_ms_since(w, w->copy_sent),
+                 s_ms_since(w, w->copy_done));
+        return s_outcome(rc, 0);
     }
 }
 
@@ -1109,11 +1126,12 @@ static void s_reset(post_t *p)
     }
 }
 
-/* A COPY abandoned midway is ended, so the connection stays usable. */
-/* Rolls the transaction back, whatever step it is at (a copy under way, a step's answer
- * still coming). */
+/* Rolls the transaction back, whatever step it is at (a pipeline or a copy under way, a
+ * step's answer still coming). */
 static void s_abandon(xapi_write_t *w)
 {
+    yx_db_sync_clear(&w->got);
+    if (!yx_db_pipeline_drain(w->db)) return; /* a broken connection ended the transaction */
     PQsetnonblocking(w->db, 0);
     if (w->copying) PQputCopyEnd(w->db, "abandoned");
     w->copying = false;
@@ -1125,6 +1143,7 @@ static void s_abandon(xapi_write_t *w)
 
 static void s_write_free(xapi_write_t *w)
 {
+    yx_db_sync_clear(&w->got);
     s_stored_free(&w->st);
     yx_strmap_destroy(&w->batch);
     yx_copy_free(&w->copy);

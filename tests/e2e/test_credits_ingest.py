@@ -2,6 +2,7 @@
 actors the roster learns later, and who may read whose transcript."""
 import hashlib
 import json
+import threading
 import time
 
 import yx
@@ -106,6 +107,32 @@ def test_batch_with_one_invalid_statement_stores_nothing():
     t = x.transcript(0)
     eq((len(t["entries"]), t["minutes"], yx.stage_raw(t, "platform_study")), (10, 300, [0, 300, 0]),
        "the corrected batch is credited")
+
+
+def test_a_transcript_read_after_a_2xx_sees_the_credit():
+    """Statements are answered once stored and credited meanwhile; a transcript read waits
+    for the crediter to catch up with them, even while another teacher's flood keeps it busy."""
+    x = Setup(2)
+    a, b = x.agent(0), x.agent(1)
+    stop = threading.Event()
+
+    def flood():
+        day = 0
+        while not stop.is_set():
+            day += 1
+            x.post([yx.statement(b, "experienced", _at("2015-10-%02d" % (day % 28 + 1), "%02d:%02d" % (i // 60, i % 60)),
+                                 minutes=1, sid=yx.new_uuid()) for i in range(100)])
+
+    flooding = threading.Thread(target=flood)
+    flooding.start()
+    try:
+        for i in range(15):
+            S = yx.statement(a, "experienced", _at("2015-11-%02d" % (i + 1), "12:00"), minutes=30, sid=yx.new_uuid())
+            eq(x.post([S]), [S["id"]], "statement %d" % i)
+            eq(x.transcript(0)["minutes"], 30 * (i + 1), "the transcript right after statement %d" % i)
+    finally:
+        stop.set()
+        flooding.join()
 
 
 def test_unmatched_actors_are_credited_after_a_roster_sync():

@@ -1070,6 +1070,38 @@ static void test_db_post_retry_and_conflict(void **state)
     PQclear(res);
 }
 
+/* A batch whose transaction fails in its opening pipeline (here: the store's lock not granted
+ * in time) stores nothing and leaves the connection clean for the next batch. */
+static void test_db_failed_pipeline_leaves_connection_usable(void **state)
+{
+    SKIP_WITHOUT_DB();
+    PGconn *holder = yx_db_connect(getenv("YANXIU_TEST_DB_URL"));
+    assert_non_null(holder);
+    assert_int_equal(yx_db_exec(holder, "SELECT pg_advisory_lock(" XAPI_WRITE_LOCK ")", 0, NULL), 0);
+    assert_int_equal(yx_db_exec(f->credits.db, "SET lock_timeout = '100ms'", 0, NULL), 0);
+    char id[37], body[1024];
+    s_statement(body, sizeof body, s_uuid(id), "http://adlnet.gov/expapi/verbs/completed",
+                "{\"id\":\"http://x.cn/course/1\"}");
+    call_t c;
+    assert_int_equal(s_post(f, "p1", body, NULL, &c), 500);
+    s_call_free(&c);
+    assert_int_equal(PQpipelineStatus(f->credits.db), PQ_PIPELINE_OFF);
+    assert_int_equal(PQtransactionStatus(f->credits.db), PQTRANS_IDLE);
+    assert_int_equal(yx_db_exec(holder, "SELECT pg_advisory_unlock_all()", 0, NULL), 0);
+    PQfinish(holder);
+    /* the same statement, tried again: stored once */
+    assert_int_equal(s_post(f, "p1", body, NULL, &c), 200);
+    s_call_free(&c);
+    assert_int_equal(yx_db_exec(f->credits.db, "RESET lock_timeout", 0, NULL), 0);
+    const char *params[] = {f->county, id};
+    PGresult *res = yx_db_query(f->credits.db,
+                                "SELECT count(*) FROM credits.statements"
+                                " WHERE county_id = $1 AND id = $2::uuid",
+                                2, params);
+    assert_string_equal(PQgetvalue(res, 0, 0), "1");
+    PQclear(res);
+}
+
 static void test_db_batch_refuses_whole_request(void **state)
 {
     SKIP_WITHOUT_DB();
@@ -1419,6 +1451,8 @@ int main(void)
         cmocka_unit_test(test_canonical_language_filtering),
         cmocka_unit_test(test_format_ids),
         cmocka_unit_test_setup_teardown(test_db_post_retry_and_conflict, s_db_setup, s_db_teardown),
+        cmocka_unit_test_setup_teardown(test_db_failed_pipeline_leaves_connection_usable,
+                                        s_db_setup, s_db_teardown),
         cmocka_unit_test_setup_teardown(test_db_batch_refuses_whole_request, s_db_setup,
                                         s_db_teardown),
         cmocka_unit_test_setup_teardown(test_db_group_commit_answers_each, s_db_setup,
