@@ -24,11 +24,14 @@
  * (b, materialized: with the filters of bt pushed into it, statistics that lag behind a
  * fast-growing table made the planner scan every statement with a teacher instead of
  * looking up the batch's ids), then meets its teachers (bt, kept apart so that misjudged
- * row counts later cannot turn it into a nested loop of batch times teachers). */
+ * row counts later cannot turn it into a nested loop of batch times teachers). Both carry
+ * the score a rule may ask for, not the whole statement, ten times the rest of a row. */
 #define MATCH_SQL(FIRST, BATCH, PROGRAM)                                                           \
     "WITH " FIRST "b AS MATERIALIZED ("                                                                     \
     "       SELECT s.county_id, s.id, s.teacher_id, s.verb_id, s.activity_id, s.activity_type,"    \
-    "              s.occurred_at, s.duration_ms, s.voided, s.voids, s.statement"                   \
+    "              s.occurred_at, s.duration_ms, s.voided, s.voids,"                               \
+    "              CASE WHEN jsonb_typeof(s.statement #> '{result,score,raw}') = 'number'"         \
+    "                   THEN (s.statement #>> '{result,score,raw}')::numeric END AS score"          \
     "             FROM credits.statements s WHERE s.county_id = $1 AND " BATCH "),"                \
     " t AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[])"                              \
     "         AS t(teacher_id, school_id, district_id)),"                                          \
@@ -45,9 +48,7 @@
     "          AND r.program_id = p.id AND r.verb_id = b.verb_id"                                  \
     "          AND (r.activity_type IS NULL OR r.activity_type = b.activity_type)"                 \
     "          AND (r.measure <> 'minutes' OR b.duration_ms > 0)"                                  \
-    "          AND (r.score_min IS NULL"                                                           \
-    "               OR (jsonb_typeof(b.statement #> '{result,score,raw}') = 'number'"              \
-    "                   AND (b.statement #>> '{result,score,raw}')::numeric >= r.score_min))"      \
+    "          AND (r.score_min IS NULL OR b.score >= r.score_min)"                                \
     "        WHERE EXISTS (SELECT 1 FROM credits.program_scope sc"                                 \
     "                       WHERE sc.county_id = p.county_id AND sc.program_id = p.id"             \
     "                         AND (sc.kind = 'county'"                                             \

@@ -899,10 +899,7 @@ static int s_take_counter(xapi_write_t *w, PGresult *counter)
     return w->batch ? 0 : -1;
 }
 
-static int s_write_end(xapi_write_t *w);
-
-/* With what is stored known: the decisions, the rows, and COPY asked for (or, with no new
- * statement, the end). 0, -1 failed, or 1 late. */
+/* With what is stored known: the decisions, and the rows for the COPY. 0 or -1. */
 static int s_write_rows(xapi_write_t *w)
 {
     for (size_t k = 0; k < w->n; k++) {
@@ -934,9 +931,6 @@ static int s_write_rows(xapi_write_t *w)
                 return -1;
         }
     }
-    if (!w->count) return s_write_end(w);
-    if (!PQsendQuery(w->db, s_copy_sql)) return -1;
-    w->phase = W_COPY_IN;
     return 0;
 }
 
@@ -1029,8 +1023,8 @@ static int s_outcome(store_rc_t *rc, int step)
     return 0;
 }
 
-/* The answers of the opening pipeline: the counter and what is stored; then the rows. 0,
- * -1 failed, or 1 late. */
+/* The answers of the opening pipeline: the counter and what is stored; then the COPY. 0 or
+ * -1. */
 static int s_opened(xapi_write_t *w)
 {
     yx_db_sync_t *got = &w->got;
@@ -1041,6 +1035,10 @@ static int s_opened(xapi_write_t *w)
     if (existing) got->count--; /* kept by the decisions, which point into it */
     yx_db_sync_clear(got);
     if (s_take_existing(w, existing) < 0) return -1;
+    /* the COPY is asked for first and the rows made while the server answers (with no new
+     * statement, it copies none) */
+    if (!PQsendQuery(w->db, s_copy_sql)) return -1;
+    w->phase = W_COPY_IN;
     return s_write_rows(w);
 }
 
