@@ -120,7 +120,7 @@ static void s_done(batch_t *self)
         xapi_post_destroy(&self->flight[i].post);
         pending_send(&self->flight[i].pending);
     }
-    if (self->n_flight) crediter_kick(self->crediter);
+    if (self->n_flight) crediter_soon(self->crediter);
     self->n_flight = 0;
     if (self->count) event_active(self->flush, EV_TIMEOUT, 0);
 }

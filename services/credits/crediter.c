@@ -18,6 +18,10 @@
 #define PENDING_NAME "crediter_pending"
 #define IDLE_ROUND_S 2
 #define RETRY_S 1
+/* After a store, a round waits this long for more stores to credit with it: one round (a
+ * transaction, its fsync) for several batches. A reader waiting for the credit asks for
+ * a round at once instead. */
+#define SOON_MS 5
 
 typedef enum { IDLE, SCOPING, CREDITING } step_t;
 
@@ -34,6 +38,7 @@ struct crediter {
     bool failed; /* a query of this round failed */
     bool scoped; /* some program is scoped: places are needed */
     bool again;  /* kicked during the round */
+    bool soon;   /* a round is due within SOON_MS (the timer), or after the one under way */
     long long through, round_through, last;
     char error[256]; /* why the round failed */
 };
@@ -69,10 +74,10 @@ static void s_finish(crediter_t *self)
         yx_warn(NULL, "crediting stored statements failed: %s", self->error);
     self->on_round(self->arg, ok);
     if (ok && (self->again || self->through < self->last)) {
-        self->again = false;
         s_round(self);
     } else {
-        struct timeval later = {ok ? IDLE_ROUND_S : RETRY_S, 0};
+        bool soon = ok && self->soon;
+        struct timeval later = {soon ? 0 : ok ? IDLE_ROUND_S : RETRY_S, soon ? SOON_MS * 1000 : 0};
         event_add(self->timer, &later);
     }
 }
@@ -166,6 +171,7 @@ static void s_round(crediter_t *self)
         return;
     }
     event_del(self->timer);
+    self->again = self->soon = false;
     self->failed = false;
     self->step = SCOPING;
     if (s_connection_ready(self) &&
@@ -215,6 +221,15 @@ void crediter_destroy(crediter_t **self_p)
 void crediter_kick(crediter_t *self)
 {
     s_round(self);
+}
+
+void crediter_soon(crediter_t *self)
+{
+    if (self->soon) return;
+    self->soon = true;
+    if (self->step != IDLE) return; /* the round under way schedules it */
+    struct timeval in = {0, SOON_MS * 1000};
+    event_add(self->timer, &in);
 }
 
 long long crediter_through(const crediter_t *self)

@@ -21,6 +21,8 @@ void crediter_destroy(crediter_t **self_p);
 
 /* A round now, or right after the one under way. */
 void crediter_kick(crediter_t *self);
+/* A round within a few milliseconds, with whatever is stored by then. */
+void crediter_soon(crediter_t *self);
 
 /* The seq through which every stored statement is credited, as of the last round (-1
  * before the first). */

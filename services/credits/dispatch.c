@@ -82,11 +82,14 @@ static void s_route(request_t *req, const Yx__CreditsRequest *in, Yx__CreditsRep
     }
 }
 
-/* Whether an operation reads what the crediter derives from the stored statements. */
+/* Whether an operation reads what the crediter derives from the stored statements (a grade
+ * or a manual entry answers with the teacher's transcript). */
 static bool s_reads_ledger(Yx__CreditsRequest__OpCase op)
 {
     return op == YX__CREDITS_REQUEST__OP_GET_TRANSCRIPT ||
            op == YX__CREDITS_REQUEST__OP_GET_PROGRESS ||
+           op == YX__CREDITS_REQUEST__OP_RECORD_GRADE ||
+           op == YX__CREDITS_REQUEST__OP_MANUAL_ENTRY ||
            op == YX__CREDITS_REQUEST__OP_ISSUE_CERTIFICATES;
 }
 

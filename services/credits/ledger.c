@@ -18,7 +18,10 @@
 /* The statements to credit (b), the teachers with their place in the roster (t), and the
  * matching (m): a statement counts for a program when its timestamp lies in the window,
  * its teacher in the scope, and a rule of the program takes its verb, activity type,
- * duration (for minutes) and score; the first matching item of a category wins. Voided
+ * duration (for minutes) and score; the first matching item of a category wins. Entries
+ * are made in the order the statements were stored, which breaks ties when reading (of two
+ * sessions over the same interval, the earlier stored adds the minutes), however many
+ * batches a round credits. Voided
  * statements count nowhere (xapi_store.c marks a target voided, even one arriving in the
  * same batch as its voiding statement, before it calls us). The batch is read on its own
  * (b, materialized: with the filters of bt pushed into it, statistics that lag behind a
@@ -28,7 +31,8 @@
  * the score a rule may ask for, not the whole statement, ten times the rest of a row. */
 #define MATCH_SQL(FIRST, BATCH, PROGRAM)                                                           \
     "WITH " FIRST "b AS MATERIALIZED ("                                                                     \
-    "       SELECT s.county_id, s.id, s.teacher_id, s.verb_id, s.activity_id, s.activity_type,"    \
+    "       SELECT s.county_id, s.id, s.seq, s.teacher_id, s.verb_id, s.activity_id,"              \
+    "              s.activity_type,"                                                              \
     "              s.occurred_at, s.duration_ms, s.voided, s.voids,"                               \
     "              CASE WHEN jsonb_typeof(s.statement #> '{result,score,raw}') = 'number'"         \
     "                   THEN (s.statement #>> '{result,score,raw}')::numeric END AS score"          \
@@ -38,8 +42,8 @@
     " bt AS MATERIALIZED (SELECT b.*, t.school_id, t.district_id"                                  \
     "         FROM b LEFT JOIN t ON t.teacher_id = b.teacher_id"                                   \
     "        WHERE b.teacher_id IS NOT NULL AND NOT b.voided AND b.voids IS NULL),"                \
-    " m AS (SELECT DISTINCT ON (p.id, b.id, r.category)"                                           \
-    "              p.id AS program_id, b.teacher_id, r.category, r.item, r.measure,"               \
+    " m AS (SELECT DISTINCT ON (b.seq, p.id, r.category)"                                          \
+    "              b.seq, p.id AS program_id, b.teacher_id, r.category, r.item, r.measure,"        \
     "              b.id AS statement_id, b.activity_id, b.occurred_at, b.duration_ms"              \
     "         FROM bt b"                                                                           \
     "         JOIN credits.programs p ON p.county_id = b.county_id"                                \
@@ -54,7 +58,7 @@
     "                         AND (sc.kind = 'county'"                                             \
     "                              OR (sc.kind = 'district' AND sc.ref = b.district_id)"           \
     "                              OR (sc.kind = 'school' AND sc.ref = b.school_id)))"             \
-    "        ORDER BY p.id, b.id, r.category, r.ord),"                                             \
+    "        ORDER BY b.seq, p.id, r.category, r.ord),"                                            \
     " ins AS (INSERT INTO credits.ledger (county_id, program_id, teacher_id, category, item,"      \
     "                 measure, amount, started_at, occurred_at, source, statement_id,"             \
     "                 activity_id)"                                                                \
@@ -63,7 +67,7 @@
     "                     ELSE 1 END,"                                                             \
     "                CASE WHEN measure = 'minutes'"                                                \
     "                     THEN occurred_at - duration_ms * interval '1 millisecond' END,"          \
-    "                occurred_at, 'statement', statement_id, activity_id FROM m"                   \
+    "                occurred_at, 'statement', statement_id, activity_id FROM m ORDER BY seq"      \
     "         ON CONFLICT (county_id, statement_id, program_id, category)"                         \
     "            WHERE statement_id IS NOT NULL DO NOTHING RETURNING 1)"
 

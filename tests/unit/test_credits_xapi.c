@@ -1010,6 +1010,16 @@ static char *s_statement(char *buf, size_t size, const char *id, const char *ver
     return buf;
 }
 
+/* The one value a query returns is `expected`. */
+static void s_assert_scalar(db_fixture_t *f, const char *sql, int nparams,
+                            const char *const *params, const char *expected)
+{
+    PGresult *res = yx_db_query(f->credits.db, sql, nparams, params);
+    assert_non_null(res);
+    assert_string_equal(PQgetvalue(res, 0, 0), expected);
+    PQclear(res);
+}
+
 #define SKIP_WITHOUT_DB()                                                                          \
     db_fixture_t *f = *state;                                                                      \
     if (!f) skip()
@@ -1094,12 +1104,9 @@ static void test_db_failed_pipeline_leaves_connection_usable(void **state)
     s_call_free(&c);
     assert_int_equal(yx_db_exec(f->credits.db, "RESET lock_timeout", 0, NULL), 0);
     const char *params[] = {f->county, id};
-    PGresult *res = yx_db_query(f->credits.db,
-                                "SELECT count(*) FROM credits.statements"
-                                " WHERE county_id = $1 AND id = $2::uuid",
-                                2, params);
-    assert_string_equal(PQgetvalue(res, 0, 0), "1");
-    PQclear(res);
+    s_assert_scalar(f,
+                    "SELECT count(*) FROM credits.statements WHERE county_id = $1 AND id = $2::uuid",
+                    2, params, "1");
 }
 
 static void test_db_batch_refuses_whole_request(void **state)
@@ -1167,12 +1174,10 @@ static void test_db_group_commit_answers_each(void **state)
         s_call_free(&calls[i]);
     /* seq follows the order of the batch, with no gaps */
     const char *params[] = {f->county, ids[0], ids[4]};
-    PGresult *res = yx_db_query(f->credits.db,
-                                "SELECT max(seq) - min(seq) FROM credits.statements"
-                                " WHERE county_id = $1 AND id IN ($2::uuid, $3::uuid)",
-                                3, params);
-    assert_string_equal(PQgetvalue(res, 0, 0), "2");
-    PQclear(res);
+    s_assert_scalar(f,
+                    "SELECT max(seq) - min(seq) FROM credits.statements"
+                    " WHERE county_id = $1 AND id IN ($2::uuid, $3::uuid)",
+                    3, params, "2");
 }
 
 static void test_db_voiding(void **state)
