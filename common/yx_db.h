@@ -37,6 +37,13 @@ int yx_db_send_prepared(PGconn *db, const char *sql, int nparams, const char *co
  * socket), 0 when all came (*last: the last result, or the COPY IN one that starts a copy;
  * clear it), -1 when one failed (logged; the rest read and dropped). */
 int yx_db_collect(PGconn *db, PGresult **last);
+/* Same, for statements whose result is not needed: 0 or -1. */
+int yx_db_exec(PGconn *db, const char *sql, int nparams, const char *const *params);
+/* SQLSTATE of the last failed statement on this connection ("" when none). */
+const char *yx_db_last_sqlstate(void);
+/* The message of the last failed statement, first line only. */
+const char *yx_db_last_error(void);
+
 /* Prepares a statement for yx_db_send_prepared ahead of time: a pipeline cannot prepare
  * on the way (it may not wait). 0 or -1. */
 int yx_db_prepare(PGconn *db, const char *sql, int nparams);
@@ -56,12 +63,6 @@ void yx_db_sync_clear(yx_db_sync_t *got);
 /* Leaves pipeline mode whatever was sent or read so far (an abandoned pipeline): syncs,
  * reads and drops the rest. false when the connection broke on the way. */
 bool yx_db_pipeline_drain(PGconn *db);
-/* Same, for statements whose result is not needed: 0 or -1. */
-int yx_db_exec(PGconn *db, const char *sql, int nparams, const char *const *params);
-/* SQLSTATE of the last failed statement on this connection ("" when none). */
-const char *yx_db_last_sqlstate(void);
-/* The message of the last failed statement, first line only. */
-const char *yx_db_last_error(void);
 
 int yx_db_begin(PGconn *db);
 int yx_db_commit(PGconn *db);

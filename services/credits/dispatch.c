@@ -93,9 +93,14 @@ static bool s_reads_ledger(Yx__CreditsRequest__OpCase op)
            op == YX__CREDITS_REQUEST__OP_ISSUE_CERTIFICATES;
 }
 
+/* Runs a request that waited for the crediter, unless its caller gave up meanwhile (a
+ * grade recorded after its 504 would surprise the school admin). */
 static void s_route_and_send(pending_t *p)
 {
-    s_route(&p->req, p->in, &p->reply);
+    if (p->req.deadline_unix_ms && p->req.deadline_unix_ms < s_now_ms())
+        reply_error(&p->req, &p->reply, 504, "deadline passed while the ledger was catching up");
+    else
+        s_route(&p->req, p->in, &p->reply);
     pending_send(&p);
 }
 

@@ -1131,11 +1131,14 @@ static void s_abandon(xapi_write_t *w)
     yx_db_sync_clear(&w->got);
     if (!yx_db_pipeline_drain(w->db)) return; /* a broken connection ended the transaction */
     PQsetnonblocking(w->db, 0);
-    if (w->copying) PQputCopyEnd(w->db, "abandoned");
     w->copying = false;
     PGresult *res;
-    while ((res = PQgetResult(w->db)))
+    while ((res = PQgetResult(w->db))) {
+        /* a COPY asked for or under way is ended (its answer repeats until then) */
+        bool copy_in = PQresultStatus(res) == PGRES_COPY_IN;
         PQclear(res);
+        if (copy_in && PQputCopyEnd(w->db, "abandoned") < 0) break;
+    }
     yx_db_rollback(w->db);
 }
 
@@ -1267,6 +1270,14 @@ void xapi_write_abort(xapi_write_t **self_p)
 {
     xapi_write_t *w = *self_p;
     if (!w) return;
+    if (w->phase == W_CLOSE) { /* COMMIT is on its way: its outcome decides the answers */
+        bool want_write = false;
+        while (xapi_write_step(self_p, &want_write) == 1) {
+            struct pollfd pfd = {.fd = PQsocket(w->db), .events = POLLIN};
+            poll(&pfd, 1, 1000);
+        }
+        return;
+    }
     for (size_t k = 0; k < w->n; k++)
         if (!w->posts[k]->refused)
             reply_error(w->posts[k]->req, w->posts[k]->reply, 503, "the service is stopping");

@@ -73,7 +73,8 @@ xapi_write_t *xapi_write_start(credits_t *credits, PGconn *db, xapi_post_t **pos
  * is readable, and writable when *want_write), 0 when every post is answered and the write
  * freed. Failures are handled inside (the requests are tried again one by one). */
 int xapi_write_step(xapi_write_t **self_p, bool *want_write);
-/* Rolls back and answers 503 (the service is stopping). */
+/* Rolls back and answers 503 (the service is stopping); a batch whose COMMIT is on its way
+ * is waited for instead, and answered as it ends. */
 void xapi_write_abort(xapi_write_t **self_p);
 
 #endif

@@ -12,6 +12,7 @@
 #include "yx_db.h"
 
 #include <dirent.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1109,6 +1110,51 @@ static void test_db_failed_pipeline_leaves_connection_usable(void **state)
                     2, params, "1");
 }
 
+/* A batch abandoned after any number of steps (the service stopping) leaves the connection
+ * clean (out of pipeline mode, no COPY, no transaction), and its answer tells the truth: 503
+ * and nothing stored, or, once its COMMIT was on its way, that COMMIT's outcome. */
+static void test_db_write_abandoned_at_every_step(void **state)
+{
+    SKIP_WITHOUT_DB();
+    int refused = 0, stored = 0;
+    for (int steps = 0; steps < 8; steps++) {
+        char id[37], body[1024];
+        s_statement(body, sizeof body, s_uuid(id), "http://adlnet.gov/expapi/verbs/completed",
+                    "{\"id\":\"http://x.cn/course/1\"}");
+        call_t c;
+        s_call_init(&c, f, YX__ROLE__ROLE_PLATFORM, "p1");
+        c.post.body.data = (uint8_t *)body;
+        c.post.body.len = strlen(body);
+        c.post.statement_id = "";
+        xapi_post_t *post = xapi_post_prepare(&f->credits, &c.req, &c.post, &c.reply);
+        assert_non_null(post);
+        xapi_write_t *w = xapi_write_start(&f->credits, f->credits.db, &post, 1);
+        assert_non_null(w);
+        bool done = false, want_write = false;
+        for (int k = 0; k < steps && !done; k++) {
+            struct pollfd pfd = {.fd = PQsocket(f->credits.db),
+                                 .events = POLLIN | (want_write ? POLLOUT : 0)};
+            poll(&pfd, 1, 1000);
+            done = xapi_write_step(&w, &want_write) == 0;
+        }
+        if (!done) xapi_write_abort(&w);
+        assert_null(w);
+        assert_true(c.status.code == 200 || c.status.code == 503);
+        refused += c.status.code == 503;
+        stored += c.status.code == 200;
+        assert_int_equal(PQpipelineStatus(f->credits.db), PQ_PIPELINE_OFF);
+        assert_int_equal(PQtransactionStatus(f->credits.db), PQTRANS_IDLE);
+        const char *params[] = {f->county, id};
+        s_assert_scalar(f,
+                        "SELECT count(*) FROM credits.statements"
+                        " WHERE county_id = $1 AND id = $2::uuid",
+                        2, params, c.status.code == 200 ? "1" : "0");
+        xapi_post_destroy(&post);
+        s_call_free(&c);
+    }
+    assert_true(refused >= 2 && stored >= 1); /* abandoned early, and at or after the COMMIT */
+}
+
 static void test_db_batch_refuses_whole_request(void **state)
 {
     SKIP_WITHOUT_DB();
@@ -1458,6 +1504,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_db_post_retry_and_conflict, s_db_setup, s_db_teardown),
         cmocka_unit_test_setup_teardown(test_db_failed_pipeline_leaves_connection_usable,
                                         s_db_setup, s_db_teardown),
+        cmocka_unit_test_setup_teardown(test_db_write_abandoned_at_every_step, s_db_setup,
+                                        s_db_teardown),
         cmocka_unit_test_setup_teardown(test_db_batch_refuses_whole_request, s_db_setup,
                                         s_db_teardown),
         cmocka_unit_test_setup_teardown(test_db_group_commit_answers_each, s_db_setup,
