@@ -156,3 +156,14 @@ bool yx_text_is_plain(const char *s, size_t max)
         if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
     return true;
 }
+
+void yx_hex(const void *data, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *b = data;
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * len] = '\0';
+}

@@ -23,4 +23,7 @@ bool yx_text_is_plain(const char *s, size_t max);
 /* A malloc'd copy that no spreadsheet evaluates: formulas get a leading apostrophe. */
 char *yx_cell_inert(const char *s);
 
+/* data[0..len) as lower-case hexadecimal into out (2 * len + 1 bytes, NUL-terminated). */
+void yx_hex(const void *data, size_t len, char *out);
+
 #endif

@@ -7,6 +7,7 @@
 #include "yx_bus.h"
 #include "yx_log.h"
 #include "yx_strmap.h"
+#include "yx_text.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -99,8 +100,7 @@ static char *s_mbox_sha1(yx_arena_t *arena, const char *email)
         !EVP_Digest(mbox, (size_t)n, digest, &len, EVP_sha1(), NULL))
         return NULL;
     char *hex = yx_arena_alloc(arena, 2 * len + 1);
-    for (unsigned int i = 0; hex && i < len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    if (hex) yx_hex(digest, len, hex);
     return hex;
 }
 

@@ -9,6 +9,7 @@
 #include "xapi_signature.h"
 #include "yx_db.h"
 #include "yx_log.h"
+#include "yx_text.h"
 
 #include <openssl/evp.h>
 #include <string.h>
@@ -26,8 +27,7 @@ static bool s_sha2_hex(const uint8_t *data, size_t len, size_t hex_len, char out
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     if (!md || EVP_Digest(data, len, digest, &n, md, NULL) != 1) return false;
-    for (unsigned i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    yx_hex(digest, n, out);
     return true;
 }
 

@@ -9,6 +9,7 @@
 #include "xapi_store.h"
 #include "xapi_validate.h"
 #include "yx_db.h"
+#include "yx_text.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -186,8 +187,7 @@ static void s_sha1_hex(const void *data, size_t len, char out[41])
     unsigned char md[20];
     unsigned int n = 0;
     EVP_Digest(data, len, md, &n, EVP_sha1(), NULL);
-    for (unsigned i = 0; i < 20; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    yx_hex(md, sizeof md, out);
 }
 
 /* PUT and POST: the stored document (locked), the preconditions, the merge, the write. */

@@ -2,6 +2,7 @@
  * JSON whose numbers are written back as they were read (xapi_store.h); and the JSON media
  * type. */
 #include "xapi_store.h"
+#include "yx_grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,15 +11,7 @@
 
 int xapi_buf_add(xapi_buf_t *self, const char *text, size_t len)
 {
-    if (self->len + len + 1 > self->cap) {
-        size_t cap = self->cap ? self->cap : 4096;
-        while (cap < self->len + len + 1)
-            cap *= 2;
-        char *data = realloc(self->data, cap);
-        if (!data) return -1;
-        self->data = data;
-        self->cap = cap;
-    }
+    if (yx_grow(&self->data, &self->cap, self->len + len + 1, 4096) < 0) return -1;
     memcpy(self->data + self->len, text, len);
     self->len += len;
     self->data[self->len] = '\0';

@@ -10,6 +10,7 @@
 #include "xapi_validate.h"
 #include "yx_db.h"
 #include "yx_log.h"
+#include "yx_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,8 +312,7 @@ static void s_send(request_t *req, Yx__CreditsReply *reply, const query_t *q, xa
     unsigned char random[8];
     char boundary[40] = "yanxiu-";
     if (getrandom(random, sizeof random, 0) != sizeof random) memset(random, 7, sizeof random);
-    for (size_t i = 0; i < sizeof random; i++)
-        snprintf(boundary + 7 + 2 * i, 3, "%02x", random[i]);
+    yx_hex(random, sizeof random, boundary + 7);
     xapi_buf_t body = {0};
     xapi_buf_str(&body, "--");
     xapi_buf_str(&body, boundary);

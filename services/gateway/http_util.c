@@ -83,18 +83,10 @@ int yx_percent_decode(const char *s, size_t n, char *out, size_t cap, bool plus_
 
 int yx_query_param(const char *query, const char *name, char *out, size_t cap)
 {
-    size_t name_len = strlen(name);
-    for (const char *p = query; p && *p;) {
-        const char *end = strchr(p, '&');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len >= name_len && strncmp(p, name, name_len) == 0 &&
-            (len == name_len || p[name_len] == '=')) {
-            const char *value = len == name_len ? p + len : p + name_len + 1;
-            size_t value_len = (size_t)(p + len - value);
-            return yx_percent_decode(value, value_len, out, cap, true) < 0 ? -1 : 1;
-        }
-        p = end ? end + 1 : NULL;
-    }
+    yx_query_pair_t pair;
+    while (query && yx_query_next(&query, &pair))
+        if (yx_query_pair_is(&pair, name))
+            return yx_percent_decode(pair.value, pair.value_len, out, cap, true) < 0 ? -1 : 1;
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* The xAPI document resources: /xapi/activities/state, /xapi/activities/profile and
- * /xapi/agents/profile, every method; and /xapi/activities and /xapi/agents (GET). The gateway checks the version header and decodes
- * the query; the credits service checks the rest (xapi_documents.c there). */
+ * /xapi/agents/profile, every method; and /xapi/activities and /xapi/agents (GET). The
+ * gateway checks the version header and decodes the query; the credits service checks the
+ * rest (xapi_documents.c and xapi_objects.c there). */
 #include "credits_call.h"
 #include "handlers.h"
 #include "reply.h"

@@ -4,6 +4,7 @@
 #include "credits_client.h"
 #include "yx_bus.h"
 #include "yx_config.h"
+#include "yx_text.h"
 
 #include <event2/event.h>
 #include <openssl/rand.h>
@@ -80,9 +81,7 @@ Yx__CreditsReply *yx_credits_client_call(Yx__CreditsRequest *cr)
 
     unsigned char random[8];
     char request_id[32] = "yanxiuctl";
-    if (RAND_bytes(random, sizeof random) == 1)
-        for (size_t i = 0; i < sizeof random; i++)
-            snprintf(request_id + 9 + 2 * i, 3, "%02x", random[i]);
+    if (RAND_bytes(random, sizeof random) == 1) yx_hex(random, sizeof random, request_id + 9);
     Yx__Principal principal = YX__PRINCIPAL__INIT;
     principal.role = YX__ROLE__ROLE_COUNTY_ADMIN;
     principal.key_id = "yanxiuctl";

@@ -175,6 +175,16 @@ static void test_cell_inert(void **state)
     }
 }
 
+static void test_hex(void **state)
+{
+    (void)state;
+    char out[9];
+    yx_hex("\x00\x7f\xa5\xff", 4, out);
+    assert_string_equal(out, "007fa5ff");
+    yx_hex("", 0, out);
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_to_utf8_refuses_undecodable),
         cmocka_unit_test(test_cell_is_formula),
         cmocka_unit_test(test_cell_inert),
+        cmocka_unit_test(test_hex),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
