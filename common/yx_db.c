@@ -42,7 +42,8 @@ PGconn *yx_db_connect_with(const char *url, const char *settings)
      * statements reach on young tables: 70 ms to a second of compiling for a query that runs
      * in 3. Off for every session (an option of the connection survives a reconnect). */
     char options[256];
-    snprintf(options, sizeof options, "-c jit=off%s%s", settings ? " " : "", settings ? settings : "");
+    snprintf(options, sizeof options, "-c jit=off%s%s", settings ? " " : "",
+             settings ? settings : "");
     const char *const keys[] = {"dbname", "options", NULL};
     const char *const values[] = {url, options, NULL};
     PGconn *db = PQconnectdbParams(keys, values, 1);
@@ -255,8 +256,7 @@ bool yx_db_pipeline_drain(PGconn *db)
     return PQstatus(db) == CONNECTION_OK;
 }
 
-PGresult *yx_db_query_prepared(PGconn *db, const char *sql, int nparams,
-                               const char *const *params)
+PGresult *yx_db_query_prepared(PGconn *db, const char *sql, int nparams, const char *const *params)
 {
     return s_query_prepared(db, sql, nparams, params, 0);
 }
@@ -337,8 +337,7 @@ int yx_db_migrate(PGconn *db, const char *schema, const yx_migration_t *migratio
     const char *const lock_param[] = {schema};
     if (yx_db_begin(db) < 0) return -1;
     /* Several instances of a service may start at once: one migrates, others wait. */
-    if (yx_db_exec(db, "SELECT pg_advisory_xact_lock(hashtext($1))", 1, lock_param) < 0)
-        goto fail;
+    if (yx_db_exec(db, "SELECT pg_advisory_xact_lock(hashtext($1))", 1, lock_param) < 0) goto fail;
     char *quoted = PQescapeIdentifier(db, schema, strlen(schema));
     if (!quoted) goto fail;
     snprintf(sql, sizeof sql,

@@ -21,8 +21,7 @@ PGresult *yx_db_query(PGconn *db, const char *sql, int nparams, const char *cons
 /* Same, as a prepared statement (named after a hash of its text, prepared on first use on
  * each connection, again after a reconnect): for statements run all the time whose
  * planning costs as much as running them. */
-PGresult *yx_db_query_prepared(PGconn *db, const char *sql, int nparams,
-                               const char *const *params);
+PGresult *yx_db_query_prepared(PGconn *db, const char *sql, int nparams, const char *const *params);
 /* Same (prepared too), with the result in binary: for wide reads of many rows, whose times
  * and numbers cost more to print and parse as text than to fetch. Text columns read as
  * usual; the others with these (no NULL check: see PQgetisnull). */

@@ -139,8 +139,7 @@ static void s_on_io(evutil_socket_t fd, short what, void *arg)
         PQclear(res);
         if (!synced) continue;
         /* the step is over: a failed one was rolled back at the sync */
-        if (self->step == CREDITING || self->failed || !s_send_credit(self))
-            return s_finish(self);
+        if (self->step == CREDITING || self->failed || !s_send_credit(self)) return s_finish(self);
     }
 }
 
@@ -177,8 +176,8 @@ static void s_round(crediter_t *self)
     if (s_connection_ready(self) &&
         PQsendQueryParams(self->db, ledger_scoped_sql, 0, NULL, NULL, NULL, NULL, 0) &&
         PQpipelineSync(self->db)) {
-        self->io = event_new(self->credits->base, PQsocket(self->db), EV_READ | EV_PERSIST,
-                             s_on_io, self);
+        self->io =
+            event_new(self->credits->base, PQsocket(self->db), EV_READ | EV_PERSIST, s_on_io, self);
         if (self->io) event_priority_set(self->io, PRIORITY_DB);
         if (self->io && event_add(self->io, NULL) == 0) return;
         s_fail(self, "could not watch the database connection");

@@ -173,7 +173,9 @@ static void s_on_page(yx_bus_result_t result, const uint8_t *data, size_t size, 
     if (!reply || !reply->status || reply->status->code != 200 ||
         reply->result_case != YX__ROSTER_REPLY__RESULT_IDENTITIES) {
         yx_warn(NULL, "could not refresh the teacher directory (roster %s)",
-                result == YX_BUS_TIMEOUT ? "timed out" : reply ? "refused" : "unavailable");
+                result == YX_BUS_TIMEOUT ? "timed out"
+                : reply                  ? "refused"
+                                         : "unavailable");
         s_generation_destroy(&self->loading);
         self->in_flight = false;
         if (reply) yx__roster_reply__free_unpacked(reply, NULL);
@@ -218,9 +220,8 @@ static void s_request_page(directory_t *self, const char *cursor)
     req.list_identities = &op;
     uint8_t buf[1024];
     size_t len = yx__roster_request__get_packed_size(&req);
-    if (len > sizeof buf ||
-        yx_bus_call(self->roster, buf, yx__roster_request__pack(&req, buf), CALL_TIMEOUT_MS,
-                    s_on_page, self) < 0) {
+    if (len > sizeof buf || yx_bus_call(self->roster, buf, yx__roster_request__pack(&req, buf),
+                                        CALL_TIMEOUT_MS, s_on_page, self) < 0) {
         s_generation_destroy(&self->loading);
         self->in_flight = false;
     }
@@ -243,8 +244,8 @@ directory_t *directory_new(struct event_base *base, void *zmq_ctx, const char *r
 {
     directory_t *self = calloc(1, sizeof *self);
     if (!self) return NULL;
-    *self = (directory_t){.base = base, .refresh_ms = refresh_ms, .on_change = on_change,
-                          .arg = arg};
+    *self =
+        (directory_t){.base = base, .refresh_ms = refresh_ms, .on_change = on_change, .arg = arg};
     pthread_rwlock_init(&self->swap, NULL);
     self->roster = yx_bus_client_new(base, zmq_ctx, roster_endpoint);
     self->timer = event_new(base, -1, EV_PERSIST, s_on_timer, self);

@@ -21,21 +21,21 @@
  * duration (for minutes) and score; the first matching item of a category wins. Entries
  * are made in the order the statements were stored, which breaks ties when reading (of two
  * sessions over the same interval, the earlier stored adds the minutes), however many
- * batches a round credits. Voided
- * statements count nowhere (xapi_store.c marks a target voided, even one arriving in the
- * same batch as its voiding statement, before it calls us). The batch is read on its own
+ * batches a round credits. Voided statements count nowhere (xapi_store.c marks a target
+ * voided, even one arriving in the same batch as its voiding statement, before it calls
+ * us). The batch is read on its own
  * (b, materialized: with the filters of bt pushed into it, statistics that lag behind a
  * fast-growing table made the planner scan every statement with a teacher instead of
  * looking up the batch's ids), then meets its teachers (bt, kept apart so that misjudged
  * row counts later cannot turn it into a nested loop of batch times teachers). Both carry
  * the score a rule may ask for, not the whole statement, ten times the rest of a row. */
 #define MATCH_SQL(FIRST, BATCH, PROGRAM)                                                           \
-    "WITH " FIRST "b AS MATERIALIZED ("                                                                     \
+    "WITH " FIRST "b AS MATERIALIZED ("                                                            \
     "       SELECT s.county_id, s.id, s.seq, s.teacher_id, s.verb_id, s.activity_id,"              \
-    "              s.activity_type,"                                                              \
+    "              s.activity_type,"                                                               \
     "              s.occurred_at, s.duration_ms, s.voided, s.voids,"                               \
     "              CASE WHEN jsonb_typeof(s.statement #> '{result,score,raw}') = 'number'"         \
-    "                   THEN (s.statement #>> '{result,score,raw}')::numeric END AS score"          \
+    "                   THEN (s.statement #>> '{result,score,raw}')::numeric END AS score"         \
     "             FROM credits.statements s WHERE s.county_id = $1 AND " BATCH "),"                \
     " t AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[])"                              \
     "         AS t(teacher_id, school_id, district_id)),"                                          \
@@ -81,7 +81,7 @@
     "                 measure, amount, occurred_at, source, statement_id, activity_id, reverses)"  \
     "         SELECT e.county_id, e.program_id, e.teacher_id, e.category, e.item, e.measure,"      \
     "                -e.amount, e.occurred_at, 'void', v.id, e.activity_id, e.id"                  \
-    "           FROM " VOIDING " v JOIN credits.statements tg"                                    \
+    "           FROM " VOIDING " v JOIN credits.statements tg"                                     \
     "                 ON tg.county_id = v.county_id AND tg.id = v.voids AND tg.voided"             \
     "           CROSS JOIN LATERAL (SELECT * FROM credits.ledger e"                                \
     "                 WHERE e.county_id = v.county_id AND e.statement_id = v.voids"                \
@@ -91,20 +91,22 @@
 /* The county's statements stored after its cursor, at most $2 of them, and the cursor moved
  * past them. Voided statements are skipped and their targets reversed in the same statement:
  * a target credited earlier was not voided yet then; one voided by now is skipped here. */
-const char ledger_pending_sql[] =
-    MATCH_SQL("c AS (SELECT coalesce((SELECT through FROM credits.credit_cursor"
-              "                        WHERE county_id = $1), 0) AS lo),"
-              " r AS (SELECT c.lo, k.last, coalesce((SELECT s.seq FROM credits.statements s"
-              "           WHERE s.county_id = $1 AND s.seq > c.lo AND s.seq <= k.last"
-              "           ORDER BY s.seq OFFSET $2::int8 - 1 LIMIT 1), k.last) AS hi"
-              "         FROM c, credits.statement_counter k),",
-              "s.seq > (SELECT lo FROM r) AND s.seq <= (SELECT hi FROM r)",
-              "true") "," REVERSE_SQL("b") ","
-    " cur AS (INSERT INTO credits.credit_cursor (county_id, through) SELECT $1, hi FROM r"
-    "         ON CONFLICT (county_id) DO UPDATE SET through = EXCLUDED.through"
-    "         RETURNING through)"
-    " SELECT (SELECT through FROM cur), (SELECT last FROM r),"
-    "        (SELECT count(*) FROM ins), (SELECT count(*) FROM rev)";
+const char ledger_pending_sql[] = MATCH_SQL(
+    "c AS (SELECT coalesce((SELECT through FROM credits.credit_cursor"
+    "                        WHERE county_id = $1), 0) AS lo),"
+    " r AS (SELECT c.lo, k.last, coalesce((SELECT s.seq FROM credits.statements s"
+    "           WHERE s.county_id = $1 AND s.seq > c.lo AND s.seq <= k.last"
+    "           ORDER BY s.seq OFFSET $2::int8 - 1 LIMIT 1), k.last) AS hi"
+    "         FROM c, credits.statement_counter k),",
+    "s.seq > (SELECT lo FROM r) AND s.seq <= (SELECT hi FROM r)",
+    "true") "," REVERSE_SQL("b") ","
+                                 " cur AS (INSERT INTO credits.credit_cursor (county_id, through) "
+                                 "SELECT $1, hi FROM r"
+                                 "         ON CONFLICT (county_id) DO UPDATE SET through = "
+                                 "EXCLUDED.through"
+                                 "         RETURNING through)"
+                                 " SELECT (SELECT through FROM cur), (SELECT last FROM r),"
+                                 "        (SELECT count(*) FROM ins), (SELECT count(*) FROM rev)";
 
 /* Whether any program is scoped to districts or schools (of any county: a false yes only
  * costs looking places up). */
@@ -116,7 +118,8 @@ static const char s_credit_sql[] =
     MATCH_SQL("", "s.id = ANY($2::uuid[])", "true") " SELECT count(*) FROM ins";
 
 static const char s_backfill_sql[] =
-    MATCH_SQL("", "s.teacher_id IS NOT NULL AND s.occurred_at >= $6::timestamptz"
+    MATCH_SQL("",
+              "s.teacher_id IS NOT NULL AND s.occurred_at >= $6::timestamptz"
               " AND s.occurred_at < $7::timestamptz",
               "p.id = $2") " SELECT (SELECT count(*) FROM ins)";
 

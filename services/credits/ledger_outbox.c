@@ -94,7 +94,7 @@ static const char s_announce_sql[] =
     "                           'milestone', n.milestone, 'total_points', n.total_points)"
     "   FROM c, n";
 
-#define CHUNK 500       /* teachers an aggregate query evaluates */
+#define CHUNK 500 /* teachers an aggregate query evaluates */
 
 typedef struct {
     credits_t *credits;
@@ -237,8 +237,7 @@ static int s_pairs(credits_t *credits, yx_arena_t *arena, PGresult *res)
 {
     int rc = 0, rows = PQntuples(res);
     for (int r = 0, first = 0; rc == 0 && r < rows; r++) {
-        if (r + 1 < rows && strcmp(PQgetvalue(res, r, 0), PQgetvalue(res, r + 1, 0)) == 0)
-            continue;
+        if (r + 1 < rows && strcmp(PQgetvalue(res, r, 0), PQgetvalue(res, r + 1, 0)) == 0) continue;
         rc = s_program_rows(credits, arena, res, first, r + 1);
         first = r + 1;
     }
@@ -302,7 +301,8 @@ int ledger_sweep(credits_t *credits, long window)
     yx_arena_t *arena = yx_arena_new();
     size_t done = 0;
     bool more = false;
-    int rc = arena && yx_db_begin(credits->db) == 0 ? s_sweep(credits, arena, window, &done, &more) : -1;
+    int rc =
+        arena && yx_db_begin(credits->db) == 0 ? s_sweep(credits, arena, window, &done, &more) : -1;
     if (rc == 0)
         rc = yx_db_commit(credits->db);
     else if (PQtransactionStatus(credits->db) != PQTRANS_IDLE)
@@ -323,7 +323,7 @@ int ledger_sweep(credits_t *credits, long window)
 /* While statements stream in, PostgreSQL is theirs: the sweep waits, and only when they
  * have streamed for this long does it take a small step (a teacher costs a few ms). */
 #define SWEEP_BUSY_EVERY_MS 60000
-#define WINDOW 100000     /* entries a sweep covers, at most */
+#define WINDOW 100000 /* entries a sweep covers, at most */
 #define BUSY_WINDOW 2000
 
 static struct {
@@ -347,7 +347,8 @@ static bool s_wait(int ms)
         until.tv_nsec -= 1000000000;
     }
     pthread_mutex_lock(&s_sweeper.mutex);
-    while (!s_sweeper.stop && pthread_cond_timedwait(&s_sweeper.wake, &s_sweeper.mutex, &until) == 0)
+    while (!s_sweeper.stop &&
+           pthread_cond_timedwait(&s_sweeper.wake, &s_sweeper.mutex, &until) == 0)
         ;
     bool go_on = !s_sweeper.stop;
     pthread_mutex_unlock(&s_sweeper.mutex);

@@ -67,11 +67,11 @@ static int s_headers(yx_arena_t *arena, const uint8_t *p, const uint8_t *end,
         if (len && p[len - 1] == '\r') len--;
         const char *line = (const char *)p, *value;
         if (!memchr(line, ':', len)) return -1;
-        const char **slot = (value = s_header(line, len, "Content-Type"))    ? &part->content_type
+        const char **slot = (value = s_header(line, len, "Content-Type")) ? &part->content_type
                             : (value = s_header(line, len, "Content-Transfer-Encoding"))
                                 ? &part->transfer_encoding
                             : (value = s_header(line, len, "X-Experience-API-Hash")) ? &part->hash
-                                                                                      : NULL;
+                                                                                     : NULL;
         if (slot) {
             size_t skip = strspn(value, " \t");
             size_t n = len - (size_t)(value - line) - skip;
@@ -104,7 +104,8 @@ int multipart_split(yx_arena_t *arena, const char *content_type, const uint8_t *
         if (end - p >= 2 && p[0] == '-' && p[1] == '-') break; /* the closing delimiter */
         while (p < end && (*p == ' ' || *p == '\t'))
             p++;
-        if (!s_line_break(&p, end)) return *why = "a multipart delimiter line has trailing text", -1;
+        if (!s_line_break(&p, end))
+            return *why = "a multipart delimiter line has trailing text", -1;
         if (n == max) {
             *why = yx_arena_printf(arena, "a request may carry at most %zu parts", max);
             return -1;
@@ -114,14 +115,16 @@ int multipart_split(yx_arena_t *arena, const char *content_type, const uint8_t *
         if (end - p >= 1 && (*p == '\n' || (*p == '\r' && end - p >= 2 && p[1] == '\n'))) {
             blank = p;
         } else {
-            const uint8_t *scan_end = end - p > MULTIPART_HEADERS_MAX ? p + MULTIPART_HEADERS_MAX : end;
+            const uint8_t *scan_end =
+                end - p > MULTIPART_HEADERS_MAX ? p + MULTIPART_HEADERS_MAX : end;
             const uint8_t *crlf = memmem(p, (size_t)(scan_end - p), "\r\n\r\n", 4);
             const uint8_t *lf = memmem(p, (size_t)(scan_end - p), "\n\n", 2);
             blank = crlf && (!lf || crlf < lf) ? crlf + 2 : lf ? lf + 1 : NULL;
         }
         if (!blank) {
-            *why = yx_arena_printf(arena, "part %zu: its headers do not end in an empty line within %d bytes",
-                                   n + 1, MULTIPART_HEADERS_MAX);
+            *why = yx_arena_printf(
+                arena, "part %zu: its headers do not end in an empty line within %d bytes", n + 1,
+                MULTIPART_HEADERS_MAX);
             return -1;
         }
         multipart_part_t *part = &parts[n];
@@ -135,7 +138,9 @@ int multipart_split(yx_arena_t *arena, const char *content_type, const uint8_t *
         /* an empty part may share the blank line's break with the next delimiter */
         const uint8_t *from = p[-1] == '\n' ? p - 1 : p;
         const uint8_t *next = memmem(from, (size_t)(end - from), delimiter, dlen);
-        if (!next) return *why = "the multipart body ends without its closing delimiter (--boundary--)", -1;
+        if (!next)
+            return *why = "the multipart body ends without its closing delimiter (--boundary--)",
+                   -1;
         part->data = p;
         part->len = next > p ? (size_t)(next - p) - (next[-1] == '\r') : 0;
         n++;

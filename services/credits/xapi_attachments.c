@@ -32,8 +32,7 @@ static bool s_sha2_hex(const uint8_t *data, size_t len, size_t hex_len, char out
 }
 
 const char *xapi_parts_read(yx_arena_t *arena, const char *content_type, const uint8_t *body,
-                            size_t len, const uint8_t **json, size_t *json_len,
-                            xapi_parts_t *parts)
+                            size_t len, const uint8_t **json, size_t *json_len, xapi_parts_t *parts)
 {
     multipart_part_t *all = yx_arena_alloc(arena, (XAPI_MAX_PARTS + 1) * sizeof *all);
     if (!all) return "out of memory";
@@ -55,16 +54,15 @@ const char *xapi_parts_read(yx_arena_t *arena, const char *content_type, const u
             return yx_arena_printf(arena, "part %zu: X-Experience-API-Hash is missing", i + 2);
         for (const char *c = part->content_type; c && *c; c++)
             if ((unsigned char)*c < 0x20 || *c == 0x7f)
-                return yx_arena_printf(arena, "part %zu: its Content-Type holds a control character",
-                                       i + 2);
+                return yx_arena_printf(
+                    arena, "part %zu: its Content-Type holds a control character", i + 2);
         if (!part->transfer_encoding || strcasecmp(part->transfer_encoding, "binary") != 0)
             return yx_arena_printf(arena, "part %zu: Content-Transfer-Encoding must be binary",
                                    i + 2);
         if (!s_sha2_hex(part->data, part->len, strlen(part->hash), actual) ||
             strcasecmp(actual, part->hash) != 0)
-            return yx_arena_printf(arena,
-                                   "part %zu: its bytes do not hash to its X-Experience-API-Hash",
-                                   i + 2);
+            return yx_arena_printf(
+                arena, "part %zu: its bytes do not hash to its X-Experience-API-Hash", i + 2);
     }
     return NULL;
 }
@@ -109,8 +107,9 @@ const char *xapi_parts_unused(yx_arena_t *arena, const xapi_parts_t *parts)
 {
     for (size_t i = 0; i < parts->count; i++)
         if (!parts->used[i])
-            return yx_arena_printf(arena, "part %zu (X-Experience-API-Hash %s) belongs to no "
-                                          "attachment of the statements",
+            return yx_arena_printf(arena,
+                                   "part %zu (X-Experience-API-Hash %s) belongs to no "
+                                   "attachment of the statements",
                                    i + 2, parts->items[i].hash);
     return NULL;
 }
@@ -159,13 +158,14 @@ int xapi_parts_append(PGconn *db, const char *county_id, yx_pgarray_t *hashes, x
     if (!res) return -1;
     int rc = 0;
     for (int r = 0; r < PQntuples(res); r++) {
-        rc |= xapi_buf_str(body, "\r\n--") | xapi_buf_str(body, boundary) |
-              xapi_buf_str(body, "\r\nContent-Type: ") |
-              xapi_buf_add(body, PQgetvalue(res, r, 1), (size_t)PQgetlength(res, r, 1)) |
-              xapi_buf_str(body, "\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: ") |
-              xapi_buf_add(body, PQgetvalue(res, r, 0), (size_t)PQgetlength(res, r, 0)) |
-              xapi_buf_str(body, "\r\n\r\n") |
-              xapi_buf_add(body, PQgetvalue(res, r, 2), (size_t)PQgetlength(res, r, 2));
+        rc |=
+            xapi_buf_str(body, "\r\n--") | xapi_buf_str(body, boundary) |
+            xapi_buf_str(body, "\r\nContent-Type: ") |
+            xapi_buf_add(body, PQgetvalue(res, r, 1), (size_t)PQgetlength(res, r, 1)) |
+            xapi_buf_str(body, "\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: ") |
+            xapi_buf_add(body, PQgetvalue(res, r, 0), (size_t)PQgetlength(res, r, 0)) |
+            xapi_buf_str(body, "\r\n\r\n") |
+            xapi_buf_add(body, PQgetvalue(res, r, 2), (size_t)PQgetlength(res, r, 2));
     }
     PQclear(res);
     return rc ? -1 : 0;

@@ -126,11 +126,12 @@ static void s_get(doc_t *d)
         PQclear(res);
         return reply_json(d->req, d->reply, 200, ids);
     }
-    PGresult *res = yx_db_query(
-        d->req->credits->db,
-        "SELECT content, content_type, etag, to_char(updated AT TIME ZONE 'UTC',"
-        " 'Dy, DD Mon YYYY HH24:MI:SS \"GMT\"') FROM credits.documents" WHERE_KEY " AND doc_id = $7",
-        7, params);
+    PGresult *res =
+        yx_db_query(d->req->credits->db,
+                    "SELECT content, content_type, etag, to_char(updated AT TIME ZONE 'UTC',"
+                    " 'Dy, DD Mon YYYY HH24:MI:SS \"GMT\"') FROM credits.documents" WHERE_KEY
+                    " AND doc_id = $7",
+                    7, params);
     if (!res) return reply_error(d->req, d->reply, 503, "could not read the document");
     if (PQntuples(res) == 0) {
         PQclear(res);
@@ -140,7 +141,8 @@ static void s_get(doc_t *d)
     unsigned char *bytes = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0), &len);
     reply_header(d->req, d->reply, "ETag",
                  yx_arena_printf(d->req->arena, "\"%s\"", PQgetvalue(res, 0, 2)));
-    reply_header(d->req, d->reply, "Last-Modified", yx_arena_strdup(d->req->arena, PQgetvalue(res, 0, 3)));
+    reply_header(d->req, d->reply, "Last-Modified",
+                 yx_arena_strdup(d->req->arena, PQgetvalue(res, 0, 3)));
     if (bytes)
         reply_text(d->req, d->reply, 200, yx_arena_strdup(d->req->arena, PQgetvalue(res, 0, 1)),
                    (const char *)bytes, len);
@@ -198,13 +200,13 @@ static void s_write(doc_t *d, bool merge)
     if (op->body.len > DOCUMENT_MAX)
         return reply_error(d->req, d->reply, 413, "a document may have at most %d bytes",
                            DOCUMENT_MAX);
-    const char *type = op->content_type && *op->content_type ? op->content_type
-                                                              : "application/octet-stream";
+    const char *type =
+        op->content_type && *op->content_type ? op->content_type : "application/octet-stream";
     json_t *incoming = NULL;
     if (merge || xapi_is_json_type(type)) {
         json_error_t jerr;
-        incoming = json_loadb((const char *)op->body.data, op->body.len, JSON_REJECT_DUPLICATES,
-                              &jerr);
+        incoming =
+            json_loadb((const char *)op->body.data, op->body.len, JSON_REJECT_DUPLICATES, &jerr);
         if (xapi_is_json_type(type) && !incoming)
             return reply_error(d->req, d->reply, 400, "body: not valid JSON: %s", jerr.text);
     }
@@ -214,10 +216,11 @@ static void s_write(doc_t *d, bool merge)
         json_decref(incoming);
         return reply_error(d->req, d->reply, 503, "the database did not answer");
     }
-    PGresult *res = yx_db_query(db,
-                                "SELECT content, content_type, etag FROM credits.documents" WHERE_KEY
-                                " AND doc_id = $7 FOR UPDATE",
-                                7, params);
+    PGresult *res =
+        yx_db_query(db,
+                    "SELECT content, content_type, etag FROM credits.documents" WHERE_KEY
+                    " AND doc_id = $7 FOR UPDATE",
+                    7, params);
     bool exists = res && PQntuples(res) == 1;
     json_t *merged = NULL;
     int rc = res ? s_preconditions(d, exists ? PQgetvalue(res, 0, 2) : NULL, !merge) : -1;
@@ -226,8 +229,9 @@ static void s_write(doc_t *d, bool merge)
         /* a POST merges two JSON objects, and nothing else */
         size_t len = 0;
         unsigned char *old = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 0), &len);
-        merged = old && xapi_is_json_type(PQgetvalue(res, 0, 1)) ? json_loadb((const char *)old, len, 0, NULL)
-                                                         : NULL;
+        merged = old && xapi_is_json_type(PQgetvalue(res, 0, 1))
+                     ? json_loadb((const char *)old, len, 0, NULL)
+                     : NULL;
         PQfreemem(old);
         if (!json_is_object(merged) || !json_is_object(incoming) || !xapi_is_json_type(type)) {
             rc = -1;
@@ -253,14 +257,15 @@ static void s_write(doc_t *d, bool merge)
         const char *all[10];
         memcpy(all, values, sizeof values);
         all[9] = data;
-        res = PQexecParams(db,
-                           "INSERT INTO credits.documents (county_id, platform, kind, activity_id,"
-                           " agent_key, registration, doc_id, content_type, etag, content, updated)"
-                           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())"
-                           " ON CONFLICT (county_id, platform, kind, activity_id, agent_key,"
-                           " registration, doc_id) DO UPDATE SET content_type = EXCLUDED.content_type,"
-                           " etag = EXCLUDED.etag, content = EXCLUDED.content, updated = now()",
-                           10, NULL, all, lengths, formats, 0);
+        res = PQexecParams(
+            db,
+            "INSERT INTO credits.documents (county_id, platform, kind, activity_id,"
+            " agent_key, registration, doc_id, content_type, etag, content, updated)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())"
+            " ON CONFLICT (county_id, platform, kind, activity_id, agent_key,"
+            " registration, doc_id) DO UPDATE SET content_type = EXCLUDED.content_type,"
+            " etag = EXCLUDED.etag, content = EXCLUDED.content, updated = now()",
+            10, NULL, all, lengths, formats, 0);
         rc = PQresultStatus(res) == PGRES_COMMAND_OK && yx_db_commit(db) == 0 ? 0 : -1;
         PQclear(res);
         if (rc == 0) {
@@ -281,13 +286,13 @@ static void s_delete(doc_t *d)
     PGconn *db = d->req->credits->db;
     const char *params[7];
     s_key(d, params);
-    if (yx_db_begin(db) < 0) return reply_error(d->req, d->reply, 503, "the database did not answer");
+    if (yx_db_begin(db) < 0)
+        return reply_error(d->req, d->reply, 503, "the database did not answer");
     int rc = 0;
     if (d->doc_id) {
-        PGresult *res = yx_db_query(db,
-                                    "SELECT etag FROM credits.documents" WHERE_KEY
-                                    " AND doc_id = $7 FOR UPDATE",
-                                    7, params);
+        PGresult *res = yx_db_query(
+            db, "SELECT etag FROM credits.documents" WHERE_KEY " AND doc_id = $7 FOR UPDATE", 7,
+            params);
         rc = res ? s_preconditions(d, PQntuples(res) ? PQgetvalue(res, 0, 0) : NULL, false) : -1;
         if (!res) reply_error(d->req, d->reply, 503, "could not read the document");
         PQclear(res);

@@ -21,8 +21,7 @@ static const char *s_only(request_t *req, const Yx__XapiDocument *op, Yx__Credit
 {
     for (size_t i = 0; i < op->n_params; i++)
         if (strcmp(op->params[i]->key, name) != 0)
-            return reply_error(req, reply, 400, "unknown parameter %s", op->params[i]->key),
-                   NULL;
+            return reply_error(req, reply, 400, "unknown parameter %s", op->params[i]->key), NULL;
     const char *value = op->n_params == 1 ? op->params[0]->value : NULL;
     if (!value) reply_error(req, reply, 400, "%s: required", name);
     return value;

@@ -318,8 +318,7 @@ static void s_send(request_t *req, Yx__CreditsReply *reply, const query_t *q, xa
     xapi_buf_str(&body, boundary);
     xapi_buf_str(&body, "\r\nContent-Type: application/json\r\n\r\n");
     int rc = xapi_buf_add(&body, json->data, json->len) |
-             xapi_parts_append(req->credits->db, req->credits->county_id, hashes, &body,
-                               boundary) |
+             xapi_parts_append(req->credits->db, req->credits->county_id, hashes, &body, boundary) |
              xapi_buf_str(&body, "\r\n--") | xapi_buf_str(&body, boundary) |
              xapi_buf_str(&body, "--\r\n");
     if (rc) {

@@ -83,9 +83,9 @@ static bool s_verifies(const json_t *x5c, const EVP_MD *md, const char *signed_t
     X509 *cert = der ? d2i_X509(NULL, &p, (long)der_len) : NULL;
     EVP_PKEY *key = cert ? X509_get_pubkey(cert) : NULL;
     EVP_MD_CTX *ctx = key && EVP_PKEY_base_id(key) == EVP_PKEY_RSA ? EVP_MD_CTX_new() : NULL;
-    bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) == 1 &&
-              EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)signed_text,
-                               signed_len) == 1;
+    bool ok =
+        ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) == 1 &&
+        EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)signed_text, signed_len) == 1;
     EVP_MD_CTX_free(ctx);
     EVP_PKEY_free(key);
     X509_free(cert);
@@ -102,7 +102,7 @@ const char *xapi_signature_check(const uint8_t *jws, size_t len, const json_t *s
         return "the signature is not a JWS in compact serialization (header.payload.signature)";
     json_t *header = s_json_segment(text, (size_t)(dot1 - text));
     const char *alg = json_string_value(json_object_get(header, "alg"));
-    const EVP_MD *md = !alg                         ? NULL
+    const EVP_MD *md = !alg                        ? NULL
                        : strcmp(alg, "RS256") == 0 ? EVP_sha256()
                        : strcmp(alg, "RS384") == 0 ? EVP_sha384()
                        : strcmp(alg, "RS512") == 0 ? EVP_sha512()
@@ -133,8 +133,7 @@ const char *xapi_signature_check(const uint8_t *jws, size_t len, const json_t *s
     }
     json_t *x5c = json_object_get(header, "x5c");
     if (!why && x5c &&
-        (!json_is_array(x5c) ||
-         !s_verifies(x5c, md, text, (size_t)(dot2 - text), sig, sig_len)))
+        (!json_is_array(x5c) || !s_verifies(x5c, md, text, (size_t)(dot2 - text), sig, sig_len)))
         why = "the JWS signature does not verify against the certificate in its x5c header";
     free(sig);
     json_decref(mine);

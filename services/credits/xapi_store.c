@@ -62,7 +62,7 @@ struct xapi_post {
     json_t *root;
     item_t *items;
     size_t count;
-    yx_strmap_t *by_id; /* this request's statements */
+    yx_strmap_t *by_id;  /* this request's statements */
     const uint8_t *json; /* the statements: the body, or its first part */
     size_t json_len;
     xapi_parts_t parts; /* the attachments' parts of a multipart/mixed body */
@@ -611,10 +611,10 @@ static void s_prepare(post_t *p, credits_t *credits)
             s_refuse(p, 400, yx_arena_strdup(p->req->arena, err.path),
                      yx_arena_strdup(p->req->arena, err.reason));
         it->rewrite = rc > 0;
-        const char *where = "", *why = rc < 0 ? NULL
-                                              : xapi_attachments_match(p->req->arena, it->json,
-                                                                       s_path(p, i), &p->parts,
-                                                                       major, &where);
+        const char *where = "",
+                   *why = rc < 0 ? NULL
+                                 : xapi_attachments_match(p->req->arena, it->json, s_path(p, i),
+                                                          &p->parts, major, &where);
         if (why) s_refuse(p, 400, where, why);
     }
     const char *unused = p->prepared ? xapi_parts_unused(p->req->arena, &p->parts) : NULL;
@@ -1012,9 +1012,8 @@ static int s_write_end(xapi_write_t *w)
         const char *advance[] = {seq_text, w->stored};
         if (yx_db_send_prepared(db, s_advance_sql, 2, advance) < 0) return -1;
     }
-    return PQsendQueryParams(db, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(db)
-               ? 0
-               : -1;
+    return PQsendQueryParams(db, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(db) ? 0
+                                                                                               : -1;
 }
 
 static int s_outcome(store_rc_t *rc, int step)

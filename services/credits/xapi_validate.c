@@ -956,9 +956,8 @@ static bool s_attachment(vctx_t *v, json_t *value)
         !s_field(v, value, "fileUrl", false, s_irl))
         return false;
     /* its part, when there is no fileUrl, is matched by xapi_attachments.c */
-    if (xapi_is_signature(value) &&
-        strcmp(json_string_value(json_object_get(value, "contentType")),
-               "application/octet-stream") != 0)
+    if (xapi_is_signature(value) && strcmp(json_string_value(json_object_get(value, "contentType")),
+                                           "application/octet-stream") != 0)
         return s_fail(v, "a signature's contentType must be application/octet-stream");
     return true;
 }

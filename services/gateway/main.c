@@ -64,8 +64,7 @@ int main(void)
             goto done;
     gw.keywatch = yx_keywatch_new(gw.base, db_url, gw.keys);
     gw.https = yx_https_new(gw.base, &https_config, yx_router_dispatch, &gw);
-    if (!gw.keywatch || !gw.https || yx_daemon_stop_on_signals(&signals, gw.base) < 0)
-        goto done;
+    if (!gw.keywatch || !gw.https || yx_daemon_stop_on_signals(&signals, gw.base) < 0) goto done;
 
     event_base_dispatch(gw.base);
     rc = 0;

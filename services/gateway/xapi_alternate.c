@@ -19,11 +19,11 @@
 #define FORM_NAME_MAX 64
 
 /* The form parameters the LRS treats as headers; `content` is the body. */
-static const char *const s_headers[] = {"Authorization",  "X-Experience-API-Version",
-                                        "Content-Type",   "Content-Length",
-                                        "If-Match",       "If-None-Match"};
+static const char *const s_headers[] = {"Authorization", "X-Experience-API-Version",
+                                        "Content-Type",  "Content-Length",
+                                        "If-Match",      "If-None-Match"};
 #define NHEADERS (sizeof s_headers / sizeof s_headers[0])
-#define CONTENT_TYPE 2    /* its slot in s_headers */
+#define CONTENT_TYPE 2   /* its slot in s_headers */
 #define CONTENT NHEADERS /* the content's slot, after the headers */
 
 typedef struct {
@@ -73,8 +73,8 @@ static const char *s_parse(const char *body, size_t len, form_t *f, char *why, s
         }
         f->value[slot] = malloc(pair.value_len + 1);
         if (!f->value[slot]) return "out of memory";
-        int decoded = yx_percent_decode(pair.value, pair.value_len, f->value[slot],
-                                        pair.value_len + 1, true);
+        int decoded =
+            yx_percent_decode(pair.value, pair.value_len, f->value[slot], pair.value_len + 1, true);
         if (decoded < 0) {
             snprintf(why, cap, "form parameter %s: bad %%-escape or NUL byte", name);
             return why;

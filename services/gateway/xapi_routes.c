@@ -170,8 +170,9 @@ static void s_store(yx_exchange_t *x, const char *version, const char *statement
     static const char *const multipart[] = {"multipart/mixed", NULL};
     bool with_parts = yx_req_content_type_in(x, multipart, false);
     if (!with_parts && !yx_req_content_type_in(x, s_json, false)) {
-        yx_reply_error(x, 400, "Content-Type must be application/json, or multipart/mixed for "
-                               "statements with attachments");
+        yx_reply_error(x, 400,
+                       "Content-Type must be application/json, or multipart/mixed for "
+                       "statements with attachments");
         return;
     }
     struct evbuffer *body = evhttp_request_get_input_buffer(x->req);
@@ -184,8 +185,8 @@ static void s_store(yx_exchange_t *x, const char *version, const char *statement
     if (statement_id) op.statement_id = (char *)statement_id;
     op.platform_home_page = x->key->home_page;
     if (with_parts)
-        op.content_type = (char *)evhttp_find_header(evhttp_request_get_input_headers(x->req),
-                                                     "Content-Type");
+        op.content_type =
+            (char *)evhttp_find_header(evhttp_request_get_input_headers(x->req), "Content-Type");
     Yx__Principal principal = YX__PRINCIPAL__INIT;
     Yx__RequestHeader header = YX__REQUEST_HEADER__INIT;
     yx_req_bus_header(x, &header, &principal, x->gw->bus_timeout_ms);

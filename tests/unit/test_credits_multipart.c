@@ -86,13 +86,14 @@ static void test_lenient_shapes(void **state)
                        "\n"
                        "--a b'c--\n"
                        "epilogue";
-    assert_int_equal(s_split("Multipart/Mixed;charset=x; boundary=\"a b'c\"", body, parts, &why), 2);
+    assert_int_equal(s_split("Multipart/Mixed;charset=x; boundary=\"a b'c\"", body, parts, &why),
+                     2);
     assert_null(parts[0].content_type);
     s_expect_data(&parts[0], "no headers");
     s_expect_data(&parts[1], "");
     /* an empty part whose blank line runs straight into the next delimiter */
-    assert_int_equal(s_split("multipart/mixed; boundary=x", "--x\r\n\r\n--x\r\nA: b\r\n\r\nz\r\n--x--",
-                             parts, &why),
+    assert_int_equal(s_split("multipart/mixed; boundary=x",
+                             "--x\r\n\r\n--x\r\nA: b\r\n\r\nz\r\n--x--", parts, &why),
                      2);
     s_expect_data(&parts[0], "");
     s_expect_data(&parts[1], "z");
@@ -115,7 +116,8 @@ static void test_malformed_bodies(void **state)
         {"multipart/mixed; boundary=", "--x\r\n\r\na\r\n--x--", "boundary"},
         {"multipart/mixed; boundary=\"x", "--x\r\n\r\na\r\n--x--", "boundary"},
         {"multipart/mixed; boundary=y", "--x\r\n\r\na\r\n--x--", "no multipart delimiter"},
-        {"multipart/mixed; boundary=x", "--x\r\nContent-Type: a\r\n\r\nno end", "closing delimiter"},
+        {"multipart/mixed; boundary=x", "--x\r\nContent-Type: a\r\n\r\nno end",
+         "closing delimiter"},
         {"multipart/mixed; boundary=x", "--x\r\nContent-Type: a\r\nno blank line", "empty line"},
         {"multipart/mixed; boundary=x", "--x\r\nnot a header\r\n\r\na\r\n--x--", "without a colon"},
         {"multipart/mixed; boundary=x", "--xjunk\r\n\r\na\r\n--x--", "trailing text"},
@@ -162,7 +164,8 @@ static void test_mutated_bodies_stay_in_bounds(void **state)
             body[(seed >> 8) % len] = (uint8_t)alphabet[(seed >> 20) % (sizeof alphabet - 1)];
         }
         const char *why = NULL;
-        int n = multipart_split(s_arena, "multipart/mixed; boundary=b", body, len, parts, MAX, &why);
+        int n =
+            multipart_split(s_arena, "multipart/mixed; boundary=b", body, len, parts, MAX, &why);
         assert_true(n >= -1 && n <= MAX);
         if (n < 0) assert_non_null(why);
         for (int i = 0; i < n; i++)

@@ -17,8 +17,8 @@
 #include <string.h>
 
 #define STATEMENT                                                                                  \
-    "{\"id\":\"0b7e6c1e-3f0a-4c55-9d53-2f4a2f1f7a10\",\"actor\":{\"mbox\":\"mailto:a@x.cn\"},"   \
-    "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/passed\"},"                                \
+    "{\"id\":\"0b7e6c1e-3f0a-4c55-9d53-2f4a2f1f7a10\",\"actor\":{\"mbox\":\"mailto:a@x.cn\"},"     \
+    "\"verb\":{\"id\":\"http://adlnet.gov/expapi/verbs/passed\"},"                                 \
     "\"object\":{\"id\":\"http://x.cn/a\"},\"result\":{\"score\":{\"raw\":88}}}"
 
 static EVP_PKEY *s_key, *s_other;
@@ -150,7 +150,7 @@ static void test_bad_signatures(void **state)
     s_refused("", STATEMENT, "compact serialization");
     s_refused("a.b", STATEMENT, "compact serialization");
     s_refused("a.b.c.d", STATEMENT, "compact serialization");
-    s_refused("eyJ+.e30.YQ", STATEMENT, "header");     /* '+' is not base64url */
+    s_refused("eyJ+.e30.YQ", STATEMENT, "header"); /* '+' is not base64url */
     s_refused("eyJhbGciOiJSUzI1NiJ9.e30.", STATEMENT, "signature is not base64url");
     s_refused("eyJhbGciOiJSUzI1NiJ9.A.YQ", STATEMENT, "payload"); /* one character: no byte */
 }

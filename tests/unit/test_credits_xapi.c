@@ -544,8 +544,8 @@ static void test_agent_parameter(void **state)
 {
     (void)state;
     xapi_error_t err;
-    assert_null(xapi_agent_param("{\"objectType\":\"Group\",\"member\":[{\"mbox\":\"mailto:a@b.c\"}]}",
-                                 &err));
+    assert_null(xapi_agent_param(
+        "{\"objectType\":\"Group\",\"member\":[{\"mbox\":\"mailto:a@b.c\"}]}", &err));
     assert_non_null(strstr(err.reason, "anonymous Group"));
     assert_null(xapi_agent_param("{\"mbox\":", &err));
     assert_string_equal(err.path, "agent");
@@ -553,8 +553,8 @@ static void test_agent_parameter(void **state)
     assert_null(xapi_agent_param(NULL, &err));
     assert_null(xapi_agent_param("{\"mbox\":\"a@b.c\"}", &err));
     assert_string_equal(err.path, "agent.mbox");
-    json_t *agent =
-        xapi_agent_param("{\"account\":{\"homePage\":\"http://x.com\",\"name\":\"1625378\"}}", &err);
+    json_t *agent = xapi_agent_param(
+        "{\"account\":{\"homePage\":\"http://x.com\",\"name\":\"1625378\"}}", &err);
     assert_non_null(agent);
     yx_arena_t *arena = yx_arena_new();
     assert_string_equal(xapi_agent_key(arena, agent), "account:http://x.com|1625378");
@@ -1088,7 +1088,8 @@ static void test_db_failed_pipeline_leaves_connection_usable(void **state)
     SKIP_WITHOUT_DB();
     PGconn *holder = yx_db_connect(getenv("YANXIU_TEST_DB_URL"));
     assert_non_null(holder);
-    assert_int_equal(yx_db_exec(holder, "SELECT pg_advisory_lock(" XAPI_WRITE_LOCK ")", 0, NULL), 0);
+    assert_int_equal(yx_db_exec(holder, "SELECT pg_advisory_lock(" XAPI_WRITE_LOCK ")", 0, NULL),
+                     0);
     assert_int_equal(yx_db_exec(f->credits.db, "SET lock_timeout = '100ms'", 0, NULL), 0);
     char id[37], body[1024];
     s_statement(body, sizeof body, s_uuid(id), "http://adlnet.gov/expapi/verbs/completed",
@@ -1105,9 +1106,9 @@ static void test_db_failed_pipeline_leaves_connection_usable(void **state)
     s_call_free(&c);
     assert_int_equal(yx_db_exec(f->credits.db, "RESET lock_timeout", 0, NULL), 0);
     const char *params[] = {f->county, id};
-    s_assert_scalar(f,
-                    "SELECT count(*) FROM credits.statements WHERE county_id = $1 AND id = $2::uuid",
-                    2, params, "1");
+    s_assert_scalar(
+        f, "SELECT count(*) FROM credits.statements WHERE county_id = $1 AND id = $2::uuid", 2,
+        params, "1");
 }
 
 /* A batch abandoned after any number of steps (the service stopping) leaves the connection
@@ -1368,11 +1369,12 @@ static void test_db_paging_with_more(void **state)
 static void test_db_binary_results(void **state)
 {
     SKIP_WITHOUT_DB();
-    PGresult *res = yx_db_query_binary(f->credits.db,
-                                       "SELECT -42::int8, 1.25::float8, 1e-4::float8,"
-                                       " '2015-09-01 00:00:00.5+08'::timestamptz,"
-                                       " '1999-12-31 23:59:59Z'::timestamptz, NULL::int8, 'x'::text",
-                                       0, NULL);
+    PGresult *res =
+        yx_db_query_binary(f->credits.db,
+                           "SELECT -42::int8, 1.25::float8, 1e-4::float8,"
+                           " '2015-09-01 00:00:00.5+08'::timestamptz,"
+                           " '1999-12-31 23:59:59Z'::timestamptz, NULL::int8, 'x'::text",
+                           0, NULL);
     assert_non_null(res);
     assert_int_equal(yx_db_int8(res, 0, 0), -42);
     assert_true(yx_db_float8(res, 0, 1) == 1.25);
